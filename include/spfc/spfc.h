@@ -1,0 +1,177 @@
+/*
+ * spfc.h - the public API of libspfc, an RFC 7208 (SPF) checker.
+ *
+ * What it is for: evaluating check_host() for a client address, a sender
+ * and a HELO name, without blocking, over any resolver (see resolver.h).
+ * A check is an opaque object: create it, start it, and when its callback
+ * runs (or spfc_check_run() returns) read the result with the accessors.
+ *
+ * Ownership: every spfc_*_new / spfc_check_run result is owned by the
+ * caller and freed with the matching spfc_*_free, which accepts NULL.
+ * Strings returned by accessors are borrowed from the check and stay valid
+ * until spfc_check_free().  The library never logs and never exits.
+ */
+#ifndef SPFC_SPFC_H
+#define SPFC_SPFC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One status enum for every fallible call. */
+typedef enum spfc_status {
+	SPFC_OK = 0,
+	SPFC_ENOMEM,	/* out of memory */
+	SPFC_EINVAL,	/* an argument is unusable (bad address, NUL in a name, ...) */
+	SPFC_ESYNTAX,	/* input text does not parse (zone file, record, ...) */
+	SPFC_ELIMIT,	/* input exceeds a documented limit */
+	SPFC_EIO,	/* a file or socket could not be used */
+	SPFC_ERESOLVER	/* the resolver could not be set up */
+} spfc_status;
+
+/* A short English description of a status; never NULL. */
+const char *spfc_strerror(spfc_status st);
+
+/* The seven results of RFC 7208 section 2.6. */
+typedef enum spfc_result {
+	SPFC_NONE = 0,
+	SPFC_NEUTRAL,
+	SPFC_PASS,
+	SPFC_FAIL,
+	SPFC_SOFTFAIL,
+	SPFC_TEMPERROR,
+	SPFC_PERMERROR
+} spfc_result;
+
+/* "pass", "fail", ... (lower case, as RFC 7208 section 8 spells them in
+ * headers); never NULL. */
+const char *spfc_result_name(spfc_result r);
+/* "Pass", "Fail", "SoftFail", "TempError", ... (RFC 7208 capitalisation). */
+const char *spfc_result_title(spfc_result r);
+
+/* ---- Addresses ---------------------------------------------------- */
+
+typedef struct spfc_addr {
+	int family;		/* 4 or 6 */
+	unsigned char b[16];	/* network order; IPv4 uses b[0..3] */
+} spfc_addr;
+
+/* Parse a textual IPv4 or IPv6 address (no brackets, no zone index, no
+ * surrounding space).  An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is
+ * returned as family 6; see spfc_addr_unmap().  SPFC_EINVAL when the text
+ * is not exactly one address. */
+spfc_status spfc_addr_parse(const char *text, spfc_addr *out);
+/* If a is IPv4-mapped IPv6, turn it into the IPv4 address (RFC 7208 §5). */
+void spfc_addr_unmap(spfc_addr *a);
+/* Canonical text (RFC 5952 for IPv6) into buf of size >= SPFC_ADDR_TEXT_MAX. */
+#define SPFC_ADDR_TEXT_MAX 64
+void spfc_addr_format(const spfc_addr *a, char *buf, size_t size);
+/* 1 when a and b agree on their first `bits` bits and have the same family. */
+int spfc_addr_match(const spfc_addr *a, const spfc_addr *b, unsigned bits);
+
+/* ---- Resolver (see resolver.h for the interface) ------------------- */
+
+typedef struct spfc_resolver spfc_resolver;
+
+/* ---- A check ------------------------------------------------------- */
+
+typedef enum spfc_scope {
+	SPFC_SCOPE_MFROM = 0,	/* the MAIL FROM identity */
+	SPFC_SCOPE_HELO		/* the HELO identity (sender = postmaster@helo) */
+} spfc_scope;
+
+/* Limits and settings of a check.  Fill with spfc_options_init(). */
+typedef struct spfc_options {
+	unsigned lookup_limit;	/* DNS-querying terms, RFC 7208 §4.6.4: 10 */
+	unsigned void_limit;	/* void lookups, §4.6.4: 2 */
+	unsigned mx_limit;	/* MX names per mx term, §4.6.4: 10 */
+	unsigned ptr_limit;	/* PTR names per ptr term / %{p}, §4.6.4: 10 */
+	int64_t timeout_ms;	/* total DNS time budget of the check, §4.6.4: 20 s */
+	const char *receiver;	/* %{r}: the receiving host's name; NULL: "unknown" */
+	const char *default_exp;/* explanation of a fail without exp=; NULL: none */
+	unsigned trace;		/* 1: record the evaluation steps */
+} spfc_options;
+
+void spfc_options_init(spfc_options *o);
+
+typedef struct spfc_request {
+	spfc_addr ip;		/* the SMTP client; IPv4-mapped is checked as IPv4 */
+	const char *sender;	/* MAIL FROM; NULL or "" means postmaster@helo */
+	const char *helo;	/* HELO/EHLO name; may be NULL */
+	spfc_scope scope;
+} spfc_request;
+
+typedef struct spfc_check spfc_check;
+
+/* Called once when the check has its result.  The check is borrowed; the
+ * callback may free it. */
+typedef void (*spfc_check_cb)(spfc_check *c, void *arg);
+
+/* Create a check; the strings in req and o are copied.  The resolver is
+ * borrowed and must outlive the check.  Caller frees with spfc_check_free.
+ * SPFC_EINVAL: a name holds a NUL, CR or LF byte or the address family is
+ * not 4 or 6. */
+spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
+			   const spfc_request *req, spfc_check **out);
+
+/* Start evaluating.  cb runs exactly once when the result is known --
+ * possibly before spfc_check_start returns (no DNS was needed) -- unless the
+ * check is freed first. */
+void spfc_check_start(spfc_check *c, spfc_check_cb cb, void *arg);
+
+/* Absolute deadline of the check on the resolver's clock (ms). */
+int64_t spfc_check_deadline(const spfc_check *c);
+
+/* The deadline has passed: cancel what is pending and finish with
+ * TempError.  No effect on a finished check. */
+void spfc_check_expire(spfc_check *c);
+
+/* 1 once the result is known. */
+int spfc_check_done(const spfc_check *c);
+
+/* Cancel pending lookups (their callbacks never run) and free.  NULL ok. */
+void spfc_check_free(spfc_check *c);
+
+/* Blocking wrapper: create, start and drive the resolver until the check
+ * is done or its deadline passes.  *out is the finished check. */
+spfc_status spfc_check_run(spfc_resolver *r, const spfc_options *o,
+			   const spfc_request *req, spfc_check **out);
+
+/* ---- Results (valid once done) ------------------------------------- */
+
+spfc_result spfc_check_result(const spfc_check *c);
+/* The explanation (RFC 7208 §6.2): the expanded exp= text, or the
+ * default_exp, for a Fail; "" otherwise.  Raw bytes from DNS: sanitize
+ * before use in a header or reply (see header.h). */
+const char *spfc_check_explanation(const spfc_check *c);
+/* The term that decided the result ("ip4:192.0.2.0/24", "-all",
+ * "default" when no term matched); "" for none/errors. */
+const char *spfc_check_mechanism(const spfc_check *c);
+/* For TempError/PermError: what went wrong, naming the term or lookup,
+ * e.g. "Unknown mechanism found: foo".  "" otherwise. */
+const char *spfc_check_problem(const spfc_check *c);
+/* The domain whose record gave the result (the top-level domain). */
+const char *spfc_check_domain(const spfc_check *c);
+/* The sender as evaluated (postmaster@helo for a null sender). */
+const char *spfc_check_sender(const spfc_check *c);
+/* The HELO name given in the request ("" when none). */
+const char *spfc_check_helo(const spfc_check *c);
+/* The client address and scope as given in the request. */
+const spfc_addr *spfc_check_ip(const spfc_check *c);
+spfc_scope spfc_check_scope(const spfc_check *c);
+/* Counters: DNS-querying terms used (§4.6.4), void lookups, queries sent. */
+unsigned spfc_check_lookups(const spfc_check *c);
+unsigned spfc_check_voids(const spfc_check *c);
+unsigned spfc_check_queries(const spfc_check *c);
+
+/* The trace, one step per line, lines ended by '\n' (empty unless
+ * o->trace).  Contains raw DNS text: sanitize before display. */
+const char *spfc_check_trace(const spfc_check *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

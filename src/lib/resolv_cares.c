@@ -1,0 +1,2 @@
+/* placeholder, replaced by the real module */
+typedef int spfc_placeholder_resolv_cares;
