@@ -1,2 +1,125 @@
-/* placeholder, replaced by the real module */
-typedef int spfc_placeholder_name;
+/*
+ * name.c - domain-name helpers of name.h.
+ *
+ * Pure functions over caller memory; they cannot fail except through the
+ * sticky error of the spfc_buf they append to.
+ */
+#include "name.h"
+
+int name_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+
+	if (alen != blen)
+		return 0;
+	for (i = 0; i < alen; i++)
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
+			return 0;
+	return 1;
+}
+
+int name_prefix(const char *s, size_t len, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; prefix[i]; i++)
+		if (i >= len || ascii_lower(s[i]) != ascii_lower(prefix[i]))
+			return 0;
+	return 1;
+}
+
+size_t name_strip_dot(const char *s, size_t len)
+{
+	return (len > 0 && s[len - 1] == '.') ? len - 1 : len;
+}
+
+/* Labels 1..63 of visible ASCII, total 1..253; returns the label count or
+ * 0 when the name breaks a rule. */
+static size_t count_labels(const char *s, size_t len)
+{
+	size_t i, lab = 0, n = 1;
+
+	len = name_strip_dot(s, len);
+	if (len == 0 || len > NAME_MAX_LEN)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f)
+			return 0;
+		if (c == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+			n++;
+		} else if (++lab > NAME_MAX_LABEL) {
+			return 0;
+		}
+	}
+	return lab ? n : 0;
+}
+
+int name_valid_domain(const char *s, size_t len)
+{
+	return count_labels(s, len) >= 2;
+}
+
+int name_queryable(const char *s, size_t len)
+{
+	return count_labels(s, len) >= 1;
+}
+
+int name_is_subdomain(const char *name, size_t nlen, const char *domain,
+		      size_t dlen)
+{
+	nlen = name_strip_dot(name, nlen);
+	dlen = name_strip_dot(domain, dlen);
+	if (dlen == 0 || nlen < dlen)
+		return 0;
+	if (!name_eq(name + nlen - dlen, dlen, domain, dlen))
+		return 0;
+	return nlen == dlen || name[nlen - dlen - 1] == '.';
+}
+
+void name_truncate(spfc_buf *b)
+{
+	size_t skip = 0;
+
+	while (b->len - skip > NAME_MAX_LEN) {
+		size_t i = skip;
+		while (i < b->len && b->data[i] != '.')
+			i++;
+		if (i >= b->len) {	/* one label over 253: nothing sane left */
+			skip = b->len;
+			break;
+		}
+		skip = i + 1;
+	}
+	if (skip) {
+		size_t n = b->len - skip;
+		for (size_t i = 0; i < n; i++)
+			b->data[i] = b->data[skip + i];
+		spfc_buf_truncate(b, n);
+	}
+}
+
+void name_reverse(const spfc_addr *a, spfc_buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	if (a->family == 4) {
+		for (i = 3; i >= 0; i--) {
+			spfc_buf_addu(out, a->b[i]);
+			spfc_buf_addc(out, '.');
+		}
+		spfc_buf_adds(out, "in-addr.arpa");
+		return;
+	}
+	for (i = 15; i >= 0; i--) {
+		spfc_buf_addc(out, hex[a->b[i] & 0xf]);
+		spfc_buf_addc(out, '.');
+		spfc_buf_addc(out, hex[a->b[i] >> 4]);
+		spfc_buf_addc(out, '.');
+	}
+	spfc_buf_adds(out, "ip6.arpa");
+}

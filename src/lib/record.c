@@ -1,2 +1,392 @@
-/* placeholder, replaced by the real module */
-typedef int spfc_placeholder_record;
+/*
+ * record.c - parse an SPF record into the typed tree of record.h.
+ *
+ * Grammar: RFC 7208 §12 (ABNF).  Every error is SPFC_ESYNTAX with the
+ * reason naming the term; memory exhaustion is SPFC_ENOMEM.  Input is read
+ * with explicit lengths; the record text is copied once and never changed.
+ */
+#include "record.h"
+#include "macro.h"
+#include "name.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int record_is_spf(const char *txt, size_t len)
+{
+	return len >= 6 && name_prefix(txt, len, "v=spf1") &&
+	       (len == 6 || txt[6] == ' ');
+}
+
+/* Strict decimal without leading zeros ("0" allowed), value <= max. */
+static int parse_cidr(const char *s, size_t n, unsigned max, unsigned *out)
+{
+	unsigned v = 0;
+	size_t i;
+
+	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!ascii_digit(s[i]))
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Is s a valid toplabel (§12)?  ALPHA somewhere, or an alnum/hyphen mix
+ * that starts and ends alphanumeric and contains a hyphen. */
+static int toplabel_ok(const char *s, size_t n)
+{
+	size_t i;
+	int alpha = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (ascii_alpha(s[i]))
+			alpha = 1;
+		else if (!ascii_digit(s[i]) && s[i] != '-')
+			return 0;
+	}
+	if (!ascii_alnum(s[0]) || !ascii_alnum(s[n - 1]))
+		return 0;
+	if (alpha)
+		return 1;
+	return memchr(s, '-', n) != NULL;
+}
+
+/* A domain-spec: a macro-string ending in a macro-expand or in
+ * "." toplabel ["."]. */
+static int check_domain_spec(struct term *t, spfc_buf *why)
+{
+	const char *s = t->spec;
+	size_t n = t->spec_len, end, dot;
+
+	if (n == 0) {
+		spfc_buf_adds(why, "empty domain-spec");
+		return -1;
+	}
+	if (macro_check(s, n, 0, &t->spec_uses_p, why) < 0)
+		return -1;
+	if (s[n - 1] == '}')
+		return 0;
+	if (n >= 2 && s[n - 2] == '%' &&
+	    (s[n - 1] == '-' || s[n - 1] == '_' || s[n - 1] == '%')) {
+		/* "%%" etc. could be the tail of a macro-expand; be sure the
+		 * '%' is not itself escaped by counting the run of '%'. */
+		size_t k = n - 1, run = 0;
+		while (k > 0 && s[k - 1] == '%') {
+			run++;
+			k--;
+		}
+		if (run % 2 == 1)
+			return 0;
+	}
+	end = (s[n - 1] == '.') ? n - 1 : n;
+	dot = end;
+	while (dot > 0 && s[dot - 1] != '.')
+		dot--;
+	if (dot == 0 || !toplabel_ok(s + dot, end - dot)) {
+		spfc_buf_adds(why, "invalid domain name");
+		return -1;
+	}
+	return 0;
+}
+
+/* Split an optional dual-cidr-length off the end of [*n]. */
+static int split_dual_cidr(const char *s, size_t *n, struct term *t,
+			   spfc_buf *why)
+{
+	size_t i = *n;
+
+	/* "//" ip6-cidr */
+	while (i > 0 && ascii_digit(s[i - 1]))
+		i--;
+	if (i >= 2 && i < *n && s[i - 1] == '/' && s[i - 2] == '/') {
+		if (parse_cidr(s + i, *n - i, 128, &t->cidr6) < 0)
+			goto bad;
+		*n = i - 2;
+		i = *n;
+		while (i > 0 && ascii_digit(s[i - 1]))
+			i--;
+	}
+	if (i >= 1 && i < *n && s[i - 1] == '/') {
+		if (parse_cidr(s + i, *n - i, 32, &t->cidr4) < 0)
+			goto bad;
+		*n = i - 1;
+	}
+	/* Any other slash sequence at the end is malformed. */
+	if (*n > 0 && s[*n - 1] == '/')
+		goto bad;
+	return 0;
+bad:
+	spfc_buf_adds(why, "invalid CIDR length");
+	return -1;
+}
+
+static int parse_ip(const char *s, size_t n, int family, spfc_addr *out)
+{
+	char tmp[SPFC_ADDR_TEXT_MAX];
+
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (spfc_addr_parse(tmp, out) != SPFC_OK || out->family != family)
+		return -1;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum term_type type;
+} mechs[] = {
+	{"all", T_ALL},	{"include", T_INCLUDE}, {"a", T_A},
+	{"mx", T_MX},	{"ptr", T_PTR},		{"ip4", T_IP4},
+	{"ip6", T_IP6}, {"exists", T_EXISTS},
+};
+
+static int parse_mechanism(struct term *t, const char *s, size_t n,
+			   spfc_buf *why)
+{
+	size_t namelen = 0, i, rest_len;
+	const char *rest;
+
+	while (namelen < n && s[namelen] != ':' && s[namelen] != '/')
+		namelen++;
+	for (i = 0; i < sizeof mechs / sizeof mechs[0]; i++)
+		if (name_eq(s, namelen, mechs[i].name, strlen(mechs[i].name)))
+			break;
+	if (i == sizeof mechs / sizeof mechs[0]) {
+		spfc_buf_adds(why, "Unknown mechanism found");
+		return -1;
+	}
+	t->type = mechs[i].type;
+	rest = s + namelen;
+	rest_len = n - namelen;
+
+	switch (t->type) {
+	case T_ALL:
+		if (rest_len) {
+			spfc_buf_adds(why, "'all' takes no argument");
+			return -1;
+		}
+		return 0;
+	case T_INCLUDE:
+	case T_EXISTS:
+		if (rest_len < 2 || rest[0] != ':') {
+			spfc_buf_adds(why, "domain-spec required");
+			return -1;
+		}
+		t->spec = rest + 1;
+		t->spec_len = rest_len - 1;
+		return check_domain_spec(t, why);
+	case T_A:
+	case T_MX:
+		if (split_dual_cidr(rest, &rest_len, t, why) < 0)
+			return -1;
+		/* fall through */
+	case T_PTR:
+		if (rest_len == 0)
+			return 0;
+		if (rest[0] != ':' || rest_len < 2) {
+			spfc_buf_adds(why, rest[0] == ':' ? "empty domain-spec"
+							  : "invalid mechanism syntax");
+			return -1;
+		}
+		t->spec = rest + 1;
+		t->spec_len = rest_len - 1;
+		return check_domain_spec(t, why);
+	case T_IP4:
+	case T_IP6: {
+		int fam = t->type == T_IP4 ? 4 : 6;
+		size_t j;
+		if (rest_len < 2 || rest[0] != ':') {
+			spfc_buf_adds(why, "address required");
+			return -1;
+		}
+		rest++;
+		rest_len--;
+		for (j = 0; j < rest_len && rest[j] != '/'; j++)
+			;
+		if (j < rest_len &&
+		    parse_cidr(rest + j + 1, rest_len - j - 1, fam == 4 ? 32 : 128,
+			       fam == 4 ? &t->cidr4 : &t->cidr6) < 0) {
+			spfc_buf_adds(why, "invalid CIDR length");
+			return -1;
+		}
+		if (parse_ip(rest, j, fam, &t->addr) < 0) {
+			spfc_buf_adds(why, fam == 4 ? "invalid IPv4 address"
+						    : "invalid IPv6 address");
+			return -1;
+		}
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}
+
+/* name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
+static size_t modifier_name_len(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !ascii_alpha(s[0]))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!ascii_alnum(s[i]) && s[i] != '-' && s[i] != '_' &&
+		    s[i] != '.')
+			break;
+	return i;
+}
+
+static int parse_term(struct record *r, struct term *t, const char *s,
+		      size_t n, spfc_buf *why)
+{
+	size_t nl = modifier_name_len(s, n);
+
+	memset(t, 0, sizeof *t);
+	t->text = s;
+	t->text_len = n;
+	t->cidr4 = 32;
+	t->cidr6 = 128;
+	if (nl && nl < n && s[nl] == '=') {
+		int up;
+		t->spec = s + nl + 1;
+		t->spec_len = n - nl - 1;
+		if (name_eq(s, nl, "redirect", 8)) {
+			t->type = T_REDIRECT;
+			if (r->redirect >= 0) {
+				spfc_buf_adds(why, "more than one redirect= modifier");
+				return -1;
+			}
+			r->redirect = (int)r->nterms;
+			return check_domain_spec(t, why);
+		}
+		if (name_eq(s, nl, "exp", 3)) {
+			t->type = T_EXP;
+			if (r->exp >= 0) {
+				spfc_buf_adds(why, "more than one exp= modifier");
+				return -1;
+			}
+			r->exp = (int)r->nterms;
+			return check_domain_spec(t, why);
+		}
+		t->type = T_UNKNOWN_MOD;
+		return macro_check(t->spec, t->spec_len, 0, &up, why);
+	}
+	t->qual = '+';
+	if (n && (s[0] == '+' || s[0] == '-' || s[0] == '~' || s[0] == '?')) {
+		t->qual = s[0];
+		s++;
+		n--;
+	}
+	return parse_mechanism(t, s, n, why);
+}
+
+static void add_term_name(spfc_buf *why, const char *s, size_t n)
+{
+	size_t i;
+
+	spfc_buf_adds(why, ": ");
+	for (i = 0; i < n && i < 80; i++) {
+		unsigned char c = (unsigned char)s[i];
+		spfc_buf_addc(why, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+	}
+	if (n > 80)
+		spfc_buf_adds(why, "...");
+}
+
+spfc_status record_parse(const char *txt, size_t len, struct record **out,
+			 spfc_buf *why)
+{
+	struct record *r;
+	size_t i, cap = 0;
+
+	*out = NULL;
+	if (len > RECORD_MAX_LEN) {
+		spfc_buf_adds(why, "record too long");
+		return SPFC_ESYNTAX;
+	}
+	if (!record_is_spf(txt, len)) {
+		spfc_buf_adds(why, "not an SPF record");
+		return SPFC_ESYNTAX;
+	}
+	r = calloc(1, sizeof *r);
+	if (!r)
+		return SPFC_ENOMEM;
+	r->redirect = r->exp = -1;
+	r->text = malloc(len + 1);
+	if (!r->text) {
+		free(r);
+		return SPFC_ENOMEM;
+	}
+	memcpy(r->text, txt, len);
+	r->text[len] = '\0';
+	r->len = len;
+	/* Every byte must be ASCII (§3.1 / §4.5: records are 7-bit). */
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)r->text[i] >= 0x80) {
+			spfc_buf_adds(why, "non-ASCII character in record");
+			goto syntax;
+		}
+	}
+	i = 6;
+	while (i < len) {
+		size_t start;
+		struct term *t;
+		if (r->text[i] == ' ') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && r->text[i] != ' ')
+			i++;
+		if (r->nterms == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct term *nt = realloc(r->terms, ncap * sizeof *nt);
+			if (!nt) {
+				record_free(r);
+				return SPFC_ENOMEM;
+			}
+			r->terms = nt;
+			cap = ncap;
+		}
+		t = &r->terms[r->nterms];
+		if (parse_term(r, t, r->text + start, i - start, why) < 0) {
+			add_term_name(why, r->text + start, i - start);
+			goto syntax;
+		}
+		r->nterms++;
+	}
+	*out = r;
+	return SPFC_OK;
+syntax:
+	record_free(r);
+	return SPFC_ESYNTAX;
+}
+
+void record_free(struct record *r)
+{
+	if (!r)
+		return;
+	free(r->terms);
+	free(r->text);
+	free(r);
+}
+
+void record_print(const struct record *r, spfc_buf *out)
+{
+	size_t i;
+
+	spfc_buf_adds(out, "v=spf1");
+	for (i = 0; i < r->nterms; i++) {
+		spfc_buf_addc(out, ' ');
+		spfc_buf_add(out, r->terms[i].text, r->terms[i].text_len);
+	}
+}

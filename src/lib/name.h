@@ -1,0 +1,65 @@
+/*
+ * name.h - domain names as bytes: ASCII case folding, validation for the
+ * RFC 7208 rules, subdomain tests, reverse names and §7.3 truncation.
+ *
+ * Owns nothing; every function works on caller memory with explicit
+ * lengths.  Knows nothing of DNS transport or SPF records.
+ */
+#ifndef SPFC_NAME_H
+#define SPFC_NAME_H
+
+#include <spfc/buf.h>
+#include <spfc/spfc.h>
+
+#include <stddef.h>
+
+#define NAME_MAX_LEN 253	/* RFC 1035 §2.3.4, RFC 7208 §4.3, §7.3 */
+#define NAME_MAX_LABEL 63	/* RFC 1035 §2.3.4 */
+
+static inline char ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+static inline int ascii_alpha(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+static inline int ascii_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline int ascii_alnum(int c)
+{
+	return ascii_alpha(c) || ascii_digit(c);
+}
+
+/* Case-insensitive (ASCII) equality of two byte strings. */
+int name_eq(const char *a, size_t alen, const char *b, size_t blen);
+/* 1 when s starts with the prefix, ASCII case-insensitively. */
+int name_prefix(const char *s, size_t len, const char *prefix);
+
+/* Length without one trailing dot. */
+size_t name_strip_dot(const char *s, size_t len);
+
+/* RFC 7208 §4.3: a usable <domain> for check_host(): at least two labels,
+ * each 1..63 bytes, at most 253 bytes (a trailing dot is ignored), only
+ * visible ASCII (no domain literal). */
+int name_valid_domain(const char *s, size_t len);
+
+/* A name we may put in a query: 1..253 bytes of visible ASCII, labels
+ * 1..63 bytes (trailing dot ignored). */
+int name_queryable(const char *s, size_t len);
+
+/* 1 when name equals domain or ends in "." + domain (labels aligned,
+ * case-insensitive, trailing dots ignored). */
+int name_is_subdomain(const char *name, size_t nlen, const char *domain,
+		      size_t dlen);
+
+/* RFC 7208 §7.3: drop leftmost labels until at most 253 bytes remain. */
+void name_truncate(spfc_buf *b);
+
+/* The reverse-lookup name of an address: "4.3.2.1.in-addr.arpa" or the
+ * 32 nibbles + "ip6.arpa". */
+void name_reverse(const spfc_addr *a, spfc_buf *out);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * record.h - SPF records (RFC 7208 §4.5, §4.6, §5, §6, §12) as a typed
+ * tree: parse once, print back, evaluate elsewhere.
+ *
+ * A record owns a copy of its text; terms point into it.  Parsing checks
+ * the whole record, macros included, so a syntax error anywhere is known
+ * before any lookup.  Knows nothing of DNS or of the evaluation.
+ */
+#ifndef SPFC_RECORD_H
+#define SPFC_RECORD_H
+
+#include <spfc/buf.h>
+#include <spfc/spfc.h>
+
+#include <stddef.h>
+
+/* The longest record we parse: a TXT RDATA cannot exceed 65535 bytes. */
+#define RECORD_MAX_LEN 65535
+
+enum term_type {
+	T_ALL,
+	T_INCLUDE,
+	T_A,
+	T_MX,
+	T_PTR,
+	T_IP4,
+	T_IP6,
+	T_EXISTS,
+	T_REDIRECT,	/* modifiers from here on */
+	T_EXP,
+	T_UNKNOWN_MOD
+};
+
+struct term {
+	enum term_type type;
+	char qual;		/* '+', '-', '~' or '?' (mechanisms) */
+	const char *text;	/* the term as written */
+	size_t text_len;
+	const char *spec;	/* domain-spec or modifier value; NULL if absent */
+	size_t spec_len;
+	int spec_uses_p;	/* the spec contains %{p} */
+	unsigned cidr4;		/* 32 when absent */
+	unsigned cidr6;		/* 128 when absent */
+	spfc_addr addr;		/* ip4 / ip6 network */
+};
+
+struct record {
+	char *text;
+	size_t len;
+	struct term *terms;
+	size_t nterms;
+	int redirect;		/* index of redirect= in terms, or -1 */
+	int exp;		/* index of exp=, or -1 */
+};
+
+/* 1 when the TXT text is an SPF record: "v=spf1" (any case) followed by
+ * a space or the end (§4.5). */
+int record_is_spf(const char *txt, size_t len);
+
+/* Parse; *out is owned by the caller (record_free).  SPFC_ESYNTAX with the
+ * reason appended to why (the PermError detail); SPFC_ENOMEM. */
+spfc_status record_parse(const char *txt, size_t len, struct record **out,
+			 spfc_buf *why);
+void record_free(struct record *r);
+
+/* "v=spf1" and the terms, single-spaced. */
+void record_print(const struct record *r, spfc_buf *out);
+
+static inline int term_is_mechanism(const struct term *t)
+{
+	return t->type < T_REDIRECT;
+}
+
+#endif

@@ -1,0 +1,146 @@
+/* test_record.c - record parsing: every mechanism and modifier, dual
+ * CIDR, errors naming the term, and printing back. */
+#include <spfc/buf.h>
+#include <spfc/spfc.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "tap.h"
+
+static struct record *parse(const char *s, spfc_buf *why)
+{
+	struct record *r = NULL;
+
+	spfc_buf_reset(why);
+	if (record_parse(s, strlen(s), &r, why) != SPFC_OK)
+		return NULL;
+	return r;
+}
+
+static int fails(const char *s, const char *reason_part)
+{
+	spfc_buf why;
+	struct record *r;
+	int ok;
+
+	spfc_buf_init(&why, 0);
+	r = parse(s, &why);
+	ok = r == NULL && strstr(spfc_buf_str(&why), reason_part) != NULL;
+	if (!ok)
+		fprintf(stderr, "record \"%s\": reason \"%s\"\n", s, spfc_buf_str(&why));
+	record_free(r);
+	spfc_buf_free(&why);
+	return ok;
+}
+
+static int roundtrip(const char *s)
+{
+	spfc_buf why, out;
+	struct record *r;
+	int ok;
+
+	spfc_buf_init(&why, 0);
+	spfc_buf_init(&out, 0);
+	r = parse(s, &why);
+	if (r)
+		record_print(r, &out);
+	ok = r && strcmp(spfc_buf_str(&out), s) == 0;
+	record_free(r);
+	spfc_buf_free(&why);
+	spfc_buf_free(&out);
+	return ok;
+}
+
+int main(void)
+{
+	spfc_buf why;
+	struct record *r;
+	spfc_buf big;
+	int i;
+
+	spfc_buf_init(&why, 0);
+	CHECK(record_is_spf("v=spf1", 6));
+	CHECK(record_is_spf("V=SPF1 -all", 11));
+	CHECK(!record_is_spf("v=spf10 -all", 12));
+	CHECK(!record_is_spf("v=spf1\t-all", 11));
+	CHECK(!record_is_spf("spf1", 4));
+
+	r = parse("v=spf1 +a -mx:example.org/24//64 ~ptr ?exists:%{ir}.x.example "
+		  "ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.example.net "
+		  "redirect=other.example exp=exp.%{d} foo=bar all", &why);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK(r->nterms == 11);
+		CHECK(r->terms[0].type == T_A && r->terms[0].qual == '+' && !r->terms[0].spec);
+		CHECK(r->terms[1].type == T_MX && r->terms[1].qual == '-');
+		CHECK(r->terms[1].cidr4 == 24 && r->terms[1].cidr6 == 64);
+		CHECK(r->terms[1].spec_len == 11 && memcmp(r->terms[1].spec, "example.org", 11) == 0);
+		CHECK(r->terms[2].type == T_PTR && r->terms[2].qual == '~');
+		CHECK(r->terms[3].type == T_EXISTS && r->terms[3].qual == '?');
+		CHECK(r->terms[4].type == T_IP4 && r->terms[4].cidr4 == 24);
+		CHECK(r->terms[5].type == T_IP6 && r->terms[5].cidr6 == 32);
+		CHECK(r->terms[6].type == T_INCLUDE);
+		CHECK(r->terms[7].type == T_REDIRECT && r->redirect == 7);
+		CHECK(r->terms[8].type == T_EXP && r->exp == 8);
+		CHECK(r->terms[9].type == T_UNKNOWN_MOD);
+		CHECK(r->terms[10].type == T_ALL && r->terms[10].qual == '+');
+	}
+	record_free(r);
+
+	r = parse("v=spf1 a//64 mx/0", &why);
+	CHECK(r && r->terms[0].cidr4 == 32 && r->terms[0].cidr6 == 64);
+	CHECK(r && r->terms[1].cidr4 == 0 && r->terms[1].cidr6 == 128);
+	record_free(r);
+	r = parse("v=spf1   ", &why);
+	CHECK(r && r->nterms == 0);
+	record_free(r);
+	r = parse("v=spf1 ptr:%{p}.example.com", &why);
+	CHECK(r && r->terms[0].spec_uses_p);
+	record_free(r);
+
+	CHECK(fails("v=spf1 foo", "Unknown mechanism"));
+	CHECK(fails("v=spf1 -all:x", "all"));
+	CHECK(fails("v=spf1 include", "domain-spec"));
+	CHECK(fails("v=spf1 include:", "domain-spec"));
+	CHECK(fails("v=spf1 a:", "domain-spec"));
+	CHECK(fails("v=spf1 a:museum", "invalid domain"));
+	CHECK(fails("v=spf1 a:abc.example.net:8080", "invalid domain"));
+	CHECK(fails("v=spf1 a:111.222.33.44", "invalid domain"));
+	CHECK(fails("v=spf1 a/33", "CIDR"));
+	CHECK(fails("v=spf1 a//129", "CIDR"));
+	CHECK(fails("v=spf1 a/024", "CIDR"));
+	CHECK(fails("v=spf1 ip4:192.0.2.0/33", "CIDR"));
+	CHECK(fails("v=spf1 ip4:192.0.2", "IPv4"));
+	CHECK(fails("v=spf1 ip4:2001:db8::1", "IPv4"));
+	CHECK(fails("v=spf1 ip6:192.0.2.1", "IPv6"));
+	CHECK(fails("v=spf1 ip6:::1/129", "CIDR"));
+	CHECK(fails("v=spf1 redirect=a.example redirect=b.example", "redirect"));
+	CHECK(fails("v=spf1 exp=a.example exp=b.example", "exp"));
+	CHECK(fails("v=spf1 exists:%{c}.example.com", "exp= text only"));
+	CHECK(fails("v=spf1 a:%{x}.example.com", "macro"));
+	CHECK(fails("v=spf1 foo=%{x}", "macro"));
+	CHECK(fails("v=spf1 a:ctrl.example.com\rptr", "character"));
+	CHECK(fails("v=spf1 \x80" "a", "non-ASCII"));
+	CHECK(fails("v=spf1 ptr/24", "syntax"));
+	CHECK(fails("v=spf1 =foo", "Unknown"));
+
+	CHECK(roundtrip("v=spf1 a mx:example.org/24//64 -all"));
+	CHECK(roundtrip("v=spf1 ip4:192.0.2.1 ip6:2001:db8::/32 redirect=_spf.example.com"));
+
+	/* A 200-term record parses in full. */
+	spfc_buf_init(&big, 0);
+	spfc_buf_adds(&big, "v=spf1");
+	for (i = 0; i < 200; i++) {
+		spfc_buf_adds(&big, " ip4:198.51.100.");
+		spfc_buf_addu(&big, (unsigned)i);
+	}
+	spfc_buf_adds(&big, " -all");
+	r = parse(spfc_buf_str(&big), &why);
+	CHECK(r && r->nterms == 201 && r->terms[199].type == T_IP4);
+	record_free(r);
+	spfc_buf_free(&big);
+	spfc_buf_free(&why);
+	return DONE();
+}
