@@ -1,0 +1,22 @@
+#!/bin/sh
+# demo.sh - show spfc at work on the bundled demo zone (no network used).
+# Usage: demo.sh BUILD_DIR
+set -eu
+B=${1:-build}
+Z="$(dirname "$0")/demo.zone"
+
+step() {
+	printf '\n$ spfcheck %s\n' "$*"
+	"$B/spfcheck" --zone "$Z" --receiver mx.receiver.example "$@"
+}
+
+echo "== spfcheck: one check traced step by step"
+step --ip 192.0.2.11 --sender alice@example.com --helo mx2.example.com --trace
+echo
+echo "== spfcheck: the other results"
+step --ip 198.51.100.7 --sender bob@example.com --helo out.mailer.example
+step --ip 203.0.113.5 --sender bob@example.com --helo spammer.example
+step --ip 203.0.113.5 --sender info@nomail.example --helo spammer.example
+step --ip 203.0.113.5 --sender x@broken.example --helo spammer.example
+step --ip 203.0.113.5 --sender x@slow.example --helo spammer.example --timeout 3
+step --ip 203.0.113.5 --sender x@nothing.example --helo spammer.example
