@@ -134,9 +134,13 @@ int macro_check(const char *s, size_t len, unsigned flags, int *uses_p,
 	return 0;
 }
 
+/* %{i}: IPv4 dotted quad; IPv6 as 32 dot-separated nibbles.  The nibbles
+ * are upper case, as the openspf suite (v-macro-ip6) and pyspf have them;
+ * RFC 7208 §7.4 prints them in lower case.  DNS names are
+ * case-insensitive, so only exp= text can tell. */
 static void add_ip_dotted(spfc_buf *b, const spfc_addr *ip)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = "0123456789ABCDEF";
 	int i;
 
 	if (ip->family == 4) {

@@ -44,7 +44,7 @@ static size_t count_labels(const char *s, size_t len)
 		return 0;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20 || c >= 0x7f)
+		if (c < 0x20 || c >= 0x7f)
 			return 0;
 		if (c == '.') {
 			if (lab == 0)
@@ -60,6 +60,8 @@ static size_t count_labels(const char *s, size_t len)
 
 int name_valid_domain(const char *s, size_t len)
 {
+	if (len > 0 && s[0] == '[')	/* a domain literal is not a domain */
+		return 0;
 	return count_labels(s, len) >= 2;
 }
 

@@ -43,10 +43,10 @@ size_t name_strip_dot(const char *s, size_t len);
 
 /* RFC 7208 §4.3: a usable <domain> for check_host(): at least two labels,
  * each 1..63 bytes, at most 253 bytes (a trailing dot is ignored), only
- * visible ASCII (no domain literal). */
+ * printable ASCII (a space may come from a %_ macro). */
 int name_valid_domain(const char *s, size_t len);
 
-/* A name we may put in a query: 1..253 bytes of visible ASCII, labels
+/* A name we may put in a query: 1..253 bytes of printable ASCII, labels
  * 1..63 bytes (trailing dot ignored). */
 int name_queryable(const char *s, size_t len);
 

@@ -83,7 +83,7 @@ int main(void)
 		"example.com.trusted-domains.example.net");
 	env.ip = &ip6;
 	EXPANDS("%{ir}.%{v}._spf.%{d2}", 0,
-		"1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com");
+		"1.0.B.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.B.D.0.1.0.0.2.ip6._spf.example.com");
 	EXPANDS("%{c}", MACRO_EXP, "2001:db8::cb01");
 	env.ip = &ip4;
 
