@@ -79,6 +79,10 @@ typedef uint64_t spfc_query_id;	/* 0 is never a valid id */
 
 typedef void (*spfc_dns_cb)(void *arg, const spfc_dns_answer *ans);
 
+/* Event-loop glue: the backend tells which sockets it wants watched.
+ * readable/writable 0 and 0: stop watching fd. */
+typedef void (*spfc_watch_cb)(void *arg, int fd, int readable, int writable);
+
 typedef struct spfc_resolver_ops {
 	const char *name;
 	/* Start a lookup; *id identifies it for cancel().  The name has no
@@ -96,6 +100,14 @@ typedef struct spfc_resolver_ops {
 	/* Number of queries not yet answered or cancelled. */
 	size_t (*pending)(void *self);
 	void (*destroy)(void *self);
+	/* Optional event-loop glue (NULL when the backend has no sockets).
+	 * watch(): report every socket to watch now and from now on through
+	 * cb.  next_event(): the time on this resolver's clock at which
+	 * process() has work (answers due, a retry or time-out); INT64_MAX
+	 * when nothing is pending.  An event loop calls process(self,
+	 * next_event()) when that time comes or a watched socket is ready. */
+	void (*watch)(void *self, spfc_watch_cb cb, void *arg);
+	int64_t (*next_event)(void *self);
 } spfc_resolver_ops;
 
 /* Wrap a backend.  ops must outlive the resolver; self is owned by it and
@@ -111,6 +123,10 @@ void spfc_resolver_cancel(spfc_resolver *r, spfc_query_id id);
 int spfc_resolver_process(spfc_resolver *r, int64_t until);
 int64_t spfc_resolver_now(spfc_resolver *r);
 size_t spfc_resolver_pending(spfc_resolver *r);
+/* Event-loop glue (see spfc_resolver_ops): a no-op / INT64_MAX when the
+ * backend has none. */
+void spfc_resolver_watch(spfc_resolver *r, spfc_watch_cb cb, void *arg);
+int64_t spfc_resolver_next_event(spfc_resolver *r);
 /* Queries started through this resolver since it was made. */
 uint64_t spfc_resolver_queries(const spfc_resolver *r);
 /* The backend's self pointer (for backend-specific calls). */

@@ -93,6 +93,11 @@ typedef struct spfc_options {
 	const char *receiver;	/* %{r}: the receiving host's name; NULL: "unknown" */
 	const char *default_exp;/* explanation of a fail without exp=; NULL: none */
 	unsigned trace;		/* 1: record the evaluation steps */
+	/* Evaluate this text as the top-level record of the domain instead of
+	 * looking it up (must be an SPF record, "v=spf1 ..."); NULL: look it
+	 * up.  Lets a caller apply SPF's rules to a policy of its own, e.g.
+	 * "v=spf1 ptr:example.com -all". */
+	const char *record;
 } spfc_options;
 
 void spfc_options_init(spfc_options *o);

@@ -163,6 +163,8 @@ struct cares_res {
 	int socks_lost;		/* a socket went unrecorded */
 	int depth;		/* nesting of process() */
 	int dying;		/* freed from a callback: release on return */
+	spfc_watch_cb watch_cb;	/* event-loop glue, or NULL */
+	void *watch_arg;
 };
 
 /* The result of walking the answer and authority sections. */
@@ -502,6 +504,8 @@ static void sock_state(void *data, ares_socket_t fd, int readable,
 	cares_res *r = data;
 	size_t i;
 
+	if (r->watch_cb)
+		r->watch_cb(r->watch_arg, (int)fd, readable, writable);
 	for (i = 0; i < r->nsocks; i++)
 		if (r->socks[i].fd == fd)
 			break;
@@ -1364,6 +1368,38 @@ static int cares_process(void *self, int64_t until)
 	return n;
 }
 
+static void cares_watch(void *self, spfc_watch_cb cb, void *arg)
+{
+	cares_res *r = self;
+	size_t i;
+
+	r->watch_cb = cb;
+	r->watch_arg = arg;
+	if (!cb)
+		return;
+	if (r->socks_lost)
+		socks_resync(r);
+	for (i = 0; i < r->nsocks; i++)
+		cb(arg, (int)r->socks[i].fd, (r->socks[i].events & POLLIN) != 0,
+		   (r->socks[i].events & POLLOUT) != 0);
+}
+
+static int64_t cares_next_event(void *self)
+{
+	cares_res *r = self;
+	struct timeval tv, *tvp;
+	int64_t now = clock_ms();
+
+	if (r->ready_head)
+		return now;
+	if (r->live == 0)
+		return INT64_MAX;
+	tvp = ares_timeout(r->channel, NULL, &tv);
+	if (!tvp)
+		return INT64_MAX;
+	return now + (int64_t)tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000;
+}
+
 static const spfc_resolver_ops cares_ops = {
 	.name = "cares",
 	.query = cares_query,
@@ -1372,6 +1408,8 @@ static const spfc_resolver_ops cares_ops = {
 	.now = cares_now,
 	.pending = cares_pending,
 	.destroy = cares_destroy,
+	.watch = cares_watch,
+	.next_event = cares_next_event,
 };
 
 /* ---- Construction -------------------------------------------------- */

@@ -272,6 +272,13 @@ static size_t zr_pending(void *self)
 	return r->ready.n + r->silent.n;
 }
 
+static int64_t zr_next_event(void *self)
+{
+	const struct zres *r = self;
+
+	return r->ready.head ? r->ready.head->due : INT64_MAX;
+}
+
 static void zr_destroy(void *self)
 {
 	struct zres *r = self;
@@ -295,6 +302,7 @@ static const spfc_resolver_ops zone_ops = {
 	.now = zr_now,
 	.pending = zr_pending,
 	.destroy = zr_destroy,
+	.next_event = zr_next_event,
 };
 
 spfc_status spfc_zone_resolver_new(spfc_zone *z, spfc_resolver **out)

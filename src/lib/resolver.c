@@ -69,6 +69,17 @@ size_t spfc_resolver_pending(spfc_resolver *r)
 	return r->ops->pending(r->self);
 }
 
+void spfc_resolver_watch(spfc_resolver *r, spfc_watch_cb cb, void *arg)
+{
+	if (r->ops->watch)
+		r->ops->watch(r->self, cb, arg);
+}
+
+int64_t spfc_resolver_next_event(spfc_resolver *r)
+{
+	return r->ops->next_event ? r->ops->next_event(r->self) : INT64_MAX;
+}
+
 uint64_t spfc_resolver_queries(const spfc_resolver *r)
 {
 	return r->queries;

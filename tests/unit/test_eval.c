@@ -193,6 +193,26 @@ int main(void)
 		CHECK(spfc_resolver_pending(res) == 0);
 		CHECK(spfc_resolver_process(res, 100) == 0);
 	}
+	/* A record given by the caller stands in for the lookup. */
+	{
+		spfc_options o;
+		spfc_request q;
+		load("mail.example.org A 192.0.2.9\n"
+		     "9.2.0.192.in-addr.arpa PTR mail.example.org\n");
+		spfc_options_init(&o);
+		o.record = "v=spf1 ptr:example.org -all";
+		memset(&q, 0, sizeof q);
+		spfc_addr_parse("192.0.2.9", &q.ip);
+		q.sender = "postmaster@example.org";
+		CHECK(spfc_check_run(res, &o, &q, &c) == SPFC_OK);
+		CHECK(c && spfc_check_result(c) == SPFC_PASS);
+		CHECK(c && spfc_check_queries(c) == 2);	/* PTR + A, no TXT */
+		spfc_check_free(c);
+		o.record = "v=spf1 ptr:le.org -all";	/* label boundaries */
+		CHECK(spfc_check_run(res, &o, &q, &c) == SPFC_OK);
+		CHECK(c && spfc_check_result(c) == SPFC_FAIL);
+		spfc_check_free(c);
+	}
 	spfc_resolver_free(res);
 	spfc_zone_free(zone);
 	return DONE();
