@@ -1,0 +1,156 @@
+/*
+ * config.h - policyd-spf.conf: the settings of policyd-spf and their parser.
+ *
+ * What it is for: reading an spf-engine (postfix-policyd-spf-python 3.0.4)
+ * configuration file unchanged -- same option names, values and defaults --
+ * with a strict, clear parser: booleans mean what they say, a value may
+ * contain '=', unknown names and bad values are reported with their line
+ * number (BRIEF difference 2).  It owns the config struct and its strings;
+ * it knows nothing of SPF evaluation, DNS or the policy protocol.
+ *
+ * How it fails: config_load() never aborts on a bad line; it records every
+ * problem (line number + text) in the config's problem list, keeps the
+ * default for that option, and goes on, so the daemon can still answer
+ * mail.  Errors (a value that cannot be used) and warnings (an unknown name,
+ * a deprecated name) are told apart; `--check-config` exits non-zero on
+ * errors.
+ */
+#ifndef POLICYD_CONFIG_H
+#define POLICYD_CONFIG_H
+
+#include <spfc/buf.h>
+#include <spfc/spfc.h>
+
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/policyd-spf/policyd-spf.conf"
+#define CONFIG_LINE_MAX 8192	/* bytes per line; longer lines are an error */
+#define CONFIG_FILE_MAX (1u << 20) /* bytes per file */
+#define CONFIG_LIST_MAX 1024	/* entries per comma list */
+
+/* HELO_reject / Mail_From_reject values (spf-engine's names). */
+enum reject_policy {
+	POL_SPF_NOT_PASS,	/* Fail + Softfail + Neutral */
+	POL_SOFTFAIL,		/* Fail + Softfail */
+	POL_FAIL,		/* Fail (the default) */
+	POL_NULL,		/* HELO only: Fail, only for a null sender */
+	POL_FALSE,		/* never reject or defer; header only */
+	POL_NO_CHECK		/* identity not evaluated at all */
+};
+
+enum header_type { HDR_SPF, HDR_AR, HDR_NONE };
+
+/* One entry of an address list (skip_addresses, Whitelist).  spf-engine
+ * stops at the first entry that is not a network (host bits set, junk),
+ * so entries keep their order and a bad one is kept, marked. */
+struct net_entry {
+	spfc_addr addr;		/* network address */
+	unsigned bits;		/* prefix length */
+	int bad;		/* not an IP network: matching stops here */
+	char *text;		/* as written, for messages */
+};
+
+struct net_list {
+	struct net_entry *v;
+	size_t n;
+	int set;		/* the option was given (even if empty) */
+};
+
+/* A comma-separated list of names, kept exactly as written (spf-engine
+ * does not strip spaces around commas). */
+struct str_list {
+	char **v;
+	size_t n;
+	int set;
+};
+
+struct config_problem {
+	unsigned line;		/* 0: not tied to a line */
+	int error;		/* 1 error, 0 warning */
+	char *text;
+};
+
+struct config {
+	char *path;			/* the file read (NULL: built-in defaults) */
+	int debug_level;		/* debugLevel, -1..5, default 1 */
+	int test_only;			/* TestOnly, default 1; 0 = test mode */
+	int default_seed_only;		/* defaultSeedOnly given (deprecated) */
+	enum reject_policy helo_reject;	/* default POL_FAIL */
+	enum reject_policy mail_from_reject; /* default POL_FAIL */
+	int permerror_reject;		/* default 0 */
+	int temperror_defer;		/* default 0 */
+	int no_mail;			/* default 0 */
+	struct str_list reject_not_pass_domains;
+	char *helo_pass_restriction;	/* NULL when not set */
+	char *mail_from_pass_restriction;
+	char *prospective;		/* IP text as written, NULL when not set */
+	spfc_addr prospective_addr;
+	struct net_list skip_addresses;	/* default 127.0.0.0/8,::ffff:127.0.0.0/104,::1 */
+	struct net_list whitelist;
+	struct str_list helo_whitelist;
+	struct str_list domain_whitelist;
+	struct str_list domain_whitelist_ptr;
+	int whitelist_lookup_time;	/* seconds, default 10 */
+	int lookup_time;		/* seconds, default 20 */
+	int void_limit;			/* default 2 */
+	int enhanced_status_codes;	/* SPF_Enhanced_Status_Codes, default 1 */
+	enum header_type header_type;	/* default HDR_SPF */
+	char *authserv_id;		/* default: gethostname() ("HOSTNAME") */
+	int hide_receiver;		/* default 0 ("No") */
+	char *reason_message;		/* default "Message {rejectdefer} due to: {spf}. Please see {url}" */
+	int mock;			/* default 0 */
+	int queue_id;			/* QueueID, default 1 */
+	char *per_user;			/* Per_User as written ("text,/path"), NULL */
+	char *per_user_path;		/* the path part */
+
+	struct config_problem *problems;
+	size_t nproblems;
+	size_t nerrors;
+};
+
+/* Fill with spf-engine's built-in defaults.  Caller frees with
+ * config_free.  Returns 0, -1 on out of memory. */
+int config_init(struct config *c);
+void config_free(struct config *c);
+
+/* Read and apply a file over the current values.  Returns 0 when the file
+ * was read (problems, if any, are in c->problems), -1 when it could not be
+ * opened or is not a regular file (a problem is recorded; the caller keeps
+ * the defaults, as spf-engine does). */
+int config_load(struct config *c, const char *path);
+
+/* Apply one "Name = value" pair (used by the file parser and by Per_User
+ * lines).  `line` is the line number for messages (0 if none).  Returns 0,
+ * or -1 after recording a problem. */
+int config_set(struct config *c, const char *name, const char *value,
+	       unsigned line);
+
+/* Print the effective settings, one "Name = value" per line, in
+ * spf-engine's option order, to out. */
+void config_dump(const struct config *c, spfc_buf *out);
+
+/* Per_User: the per-recipient overrides of the file named by Per_User for
+ * `recipient` (exact, full address).  Fills *out (a copy of base with the
+ * overrides applied) and returns 1 when a line for the recipient exists,
+ * 0 when none (out untouched), -1 when the file cannot be read. */
+int config_per_user(const struct config *base, const char *recipient,
+		    struct config *out);
+
+/* Deep copy (for per-user overrides).  Returns 0 or -1. */
+int config_copy(struct config *dst, const struct config *src);
+
+/* Render a Reason_Message template into out: {rejectdefer}, {spf} and
+ * {url} are replaced by the given texts (NULL counts as ""), "{{" and
+ * "}}" stand for literal braces, as Python's str.format() reads them in
+ * spf-engine.  Templates accepted by config_set() always render.
+ * Returns 0, or -1 for a template config_set() would refuse or when out
+ * has its sticky error. */
+int config_reason_render(const char *tmpl, const char *rejectdefer,
+			 const char *spf, const char *url, spfc_buf *out);
+
+/* Append one problem as text: "line N: TEXT" (just TEXT when it is not
+ * tied to a line).  The caller adds the file name and "error"/"warning"
+ * as it likes. */
+void config_problem_format(const struct config_problem *p, spfc_buf *out);
+
+#endif

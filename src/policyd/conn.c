@@ -1,0 +1,213 @@
+/*
+ * conn.c - in-order request handling of one client (conn.h).
+ *
+ * How it fails: a request the reader marks malformed is still answered
+ * (dunno) so answers stay in step; out of memory answers dunno; a client
+ * that cannot be written to ends the connection.
+ */
+#include "conn.h"
+
+#include "log.h"
+
+#include <spfc/buf.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+struct conn {
+	struct policy *p;
+	const struct conn_ops *ops;
+	void *arg;
+	struct proto_reader reader;
+	struct policy_job *job;
+	spfc_buf pending;	/* bytes received, not yet parsed */
+	size_t pos;		/* parsed up to here */
+	int paused;
+	int eof;
+	int dead;		/* done() was called */
+	int busy;		/* inside advance() */
+	unsigned long answered;
+};
+
+static void advance(struct conn *c);
+
+static void finish_conn(struct conn *c)
+{
+	if (!c->dead) {
+		c->dead = 1;
+		c->ops->done(c->arg);
+	}
+}
+
+static void send_answer(struct conn *c, const char *action)
+{
+	spfc_buf out;
+
+	spfc_buf_init(&out, 0);
+	proto_reply(&out, action);
+	if (out.err || c->ops->write(c->arg, out.data, out.len) < 0)
+		c->eof = 1;	/* the client is gone: stop reading */
+	spfc_buf_free(&out);
+	c->answered++;
+}
+
+static void on_answer(void *arg, const char *action)
+{
+	struct conn *c = arg;
+
+	c->job = NULL;
+	send_answer(c, action);
+	proto_reader_next(&c->reader);
+	advance(c);
+}
+
+static void start_request(struct conn *c)
+{
+	const struct proto_request *q = proto_reader_request(&c->reader);
+
+	if (q->bad_lines) {
+		spfc_buf m;
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, "ERROR: ignored ");
+		spfc_buf_addu(&m, q->bad_lines);
+		spfc_buf_adds(&m, " line(s) that are not name=value");
+		log_msg(0, spfc_buf_str(&m));
+		spfc_buf_free(&m);
+	}
+	log_msg(4, "Found the end of entry");
+	c->job = policy_start(c->p, q, on_answer, c);
+	if (!c->job) {	/* out of memory */
+		send_answer(c, "dunno");
+		proto_reader_next(&c->reader);
+	}
+}
+
+/* Parse what is pending while no request is being answered. */
+static void advance(struct conn *c)
+{
+	if (c->busy)
+		return;
+	c->busy = 1;
+	while (!c->job && !c->dead) {
+		int complete = 0;
+		size_t n;
+
+		if (c->pos < c->pending.len) {
+			n = proto_feed(&c->reader, c->pending.data + c->pos,
+				       c->pending.len - c->pos, &complete);
+			if (n == (size_t)-1) {
+				log_err(0, "out of memory reading a request");
+				c->eof = 1;
+				c->pending.len = c->pos = 0;
+				break;
+			}
+			c->pos += n;
+		}
+		if (c->pos >= c->pending.len) {
+			spfc_buf_reset(&c->pending);
+			c->pos = 0;
+		}
+		if (complete) {
+			start_request(c);
+			continue;
+		}
+		break;	/* need more bytes */
+	}
+	c->busy = 0;
+	if (c->job || c->dead)
+		return;
+	if (c->eof) {
+		if (proto_reader_partial(&c->reader))
+			log_msg(0, "client closed in the middle of a request; not answered");
+		finish_conn(c);
+		return;
+	}
+	if (c->paused) {
+		c->paused = 0;
+		c->ops->resume(c->arg);
+	}
+}
+
+struct conn *conn_new(struct policy *p, const struct conn_ops *ops, void *arg)
+{
+	struct conn *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->p = p;
+	c->ops = ops;
+	c->arg = arg;
+	proto_reader_init(&c->reader);
+	spfc_buf_init(&c->pending, CONN_PENDING_MAX + PROTO_LINE_MAX);
+	return c;
+}
+
+void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	if (c->job)
+		policy_cancel(c->job);
+	proto_reader_free(&c->reader);
+	spfc_buf_free(&c->pending);
+	free(c);
+}
+
+void conn_input(struct conn *c, const char *buf, size_t len)
+{
+	if (c->dead || c->eof)
+		return;
+	if (c->job) {
+		/* Keep it for later; compact first, then pause if it grows. */
+		if (c->pos) {
+			memmove(c->pending.data, c->pending.data + c->pos,
+				c->pending.len - c->pos);
+			spfc_buf_truncate(&c->pending, c->pending.len - c->pos);
+			c->pos = 0;
+		}
+		spfc_buf_add(&c->pending, buf, len);
+		if (c->pending.err) {
+			log_msg(0, "client sent too much while a request was pending; closing");
+			c->eof = 1;
+			return;
+		}
+		if (c->pending.len > CONN_PENDING_MAX && !c->paused) {
+			c->paused = 1;
+			c->ops->pause(c->arg);
+		}
+		return;
+	}
+	/* Nothing pending: parse straight from the caller's buffer, keeping
+	 * only what follows a completed request. */
+	while (len && !c->job && !c->dead) {
+		int complete = 0;
+		size_t n = proto_feed(&c->reader, buf, len, &complete);
+		if (n == (size_t)-1) {
+			log_err(0, "out of memory reading a request");
+			c->eof = 1;
+			return;
+		}
+		buf += n;
+		len -= n;
+		if (complete)
+			start_request(c);
+	}
+	if (len && !c->dead) {
+		spfc_buf_add(&c->pending, buf, len);
+		if (c->pending.len > CONN_PENDING_MAX && !c->paused) {
+			c->paused = 1;
+			c->ops->pause(c->arg);
+		}
+	}
+}
+
+void conn_eof(struct conn *c)
+{
+	c->eof = 1;
+	advance(c);
+}
+
+unsigned long conn_answered(const struct conn *c)
+{
+	return c->answered;
+}

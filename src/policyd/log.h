@@ -1,0 +1,25 @@
+/*
+ * log.h - policyd-spf's log: syslog, facility mail, ident policyd-spf,
+ * filtered by spf-engine's debugLevel.
+ *
+ * What it is for: one place that writes log lines, so every line is
+ * clipped to LOG_LINE_MAX bytes and sanitized (no CR, LF or other control
+ * bytes, nothing used as a format string).  Optionally copies lines to
+ * stderr (for --check-config, tests and running by hand).
+ */
+#ifndef POLICYD_LOG_H
+#define POLICYD_LOG_H
+
+#define LOG_LINE_MAX 2000	/* bytes of one log line */
+
+void log_open(const char *ident, int to_stderr);
+/* The level in force (debugLevel, -1..5). */
+void log_set_level(int level);
+int log_level(void);
+/* Log msg when debugLevel >= level.  err: at LOG_ERR, else LOG_INFO. */
+void log_msg(int level, const char *msg);
+void log_err(int level, const char *msg);
+/* The same with a prefix and a piece of outside text (sanitized). */
+void log_msg2(int level, const char *prefix, const char *text);
+
+#endif

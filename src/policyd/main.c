@@ -1,0 +1,389 @@
+/*
+ * main.c - policyd-spf: the Postfix SPF policy service.
+ *
+ * Spawn mode (no --listen): Postfix's spawn(8) runs one process per SMTP
+ * connection with the client socket on stdin/stdout; we answer every
+ * request on it and exit at end of input.  Listen mode serves many
+ * clients on a unix or TCP socket (listen.c).  Both run on one libuv loop.
+ *
+ * Three error tiers (as Postfix): bad input -> logged, answered dunno;
+ * broken environment (no resolver, unusable listen address) -> a message
+ * and exit 1 before serving; a broken invariant -> abort.
+ */
+#include "config.h"
+#include "conn.h"
+#include "listen.h"
+#include "log.h"
+#include "policy.h"
+#include "uvres.h"
+
+#include <spfc/cares.h>
+#include <spfc/resolver.h>
+#include <spfc/zone.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#ifndef SPFC_VERSION
+#define SPFC_VERSION "0.0"
+#endif
+
+#define READ_CHUNK 65536
+
+static const char usage_text[] =
+	"usage: policyd-spf [--listen unix:PATH|inet:HOST:PORT] [--dns HOST[:PORT][,...]]\n"
+	"                   [--zone FILE] [--check-config] [--stderr] [CONFIG]\n"
+	"       policyd-spf --help | --version\n";
+
+struct spawn {
+	uv_loop_t *loop;
+	struct conn *conn;
+	uv_pipe_t pipe;
+	uv_tty_t tty;
+	uv_stream_t *in;	/* NULL when stdin is a regular file */
+	uv_fs_t fsreq;
+	char *filebuf;
+	int64_t fileoff;
+	int paused;
+	int done;
+};
+
+/* ---- output: blocking write to fd 1, waiting out EAGAIN ---------------- */
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				struct pollfd p = {fd, POLLOUT, 0};
+				if (poll(&p, 1, 10000) <= 0)
+					return -1;
+				continue;
+			}
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int spawn_write(void *arg, const char *buf, size_t len)
+{
+	(void)arg;
+	return write_all(1, buf, len);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char chunk[READ_CHUNK];
+
+	(void)h;
+	(void)suggested;
+	buf->base = chunk;
+	buf->len = sizeof chunk;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct spawn *sp = s->data;
+
+	if (n > 0) {
+		conn_input(sp->conn, buf->base, (size_t)n);
+	} else if (n < 0) {
+		uv_read_stop(s);
+		conn_eof(sp->conn);
+	}
+}
+
+static void file_read_next(struct spawn *sp);
+
+static void on_file_read(uv_fs_t *req)
+{
+	struct spawn *sp = req->data;
+	ssize_t n = req->result;
+
+	uv_fs_req_cleanup(req);
+	if (n > 0) {
+		sp->fileoff += n;
+		conn_input(sp->conn, sp->filebuf, (size_t)n);
+		if (!sp->paused && !sp->done)
+			file_read_next(sp);
+	} else {
+		conn_eof(sp->conn);
+	}
+}
+
+static void file_read_next(struct spawn *sp)
+{
+	uv_buf_t b = uv_buf_init(sp->filebuf, READ_CHUNK);
+
+	sp->fsreq.data = sp;
+	if (uv_fs_read(sp->loop, &sp->fsreq, 0, &b, 1, sp->fileoff, on_file_read) < 0)
+		conn_eof(sp->conn);
+}
+
+static void spawn_pause(void *arg)
+{
+	struct spawn *sp = arg;
+
+	sp->paused = 1;
+	if (sp->in)
+		uv_read_stop(sp->in);
+}
+
+static void spawn_resume(void *arg)
+{
+	struct spawn *sp = arg;
+
+	if (!sp->paused)
+		return;
+	sp->paused = 0;
+	if (sp->in)
+		uv_read_start(sp->in, on_alloc, on_read);
+	else
+		file_read_next(sp);
+}
+
+static void spawn_done(void *arg)
+{
+	struct spawn *sp = arg;
+
+	sp->done = 1;
+	if (sp->in && !uv_is_closing((uv_handle_t *)sp->in)) {
+		uv_read_stop(sp->in);
+		uv_close((uv_handle_t *)sp->in, NULL);
+	}
+}
+
+static const struct conn_ops spawn_ops = {
+	spawn_write, spawn_pause, spawn_resume, spawn_done,
+};
+
+static int run_spawn(uv_loop_t *loop, struct policy *p)
+{
+	struct spawn sp;
+	uv_handle_type t = uv_guess_handle(0);
+
+	memset(&sp, 0, sizeof sp);
+	sp.loop = loop;
+	sp.conn = conn_new(p, &spawn_ops, &sp);
+	if (!sp.conn)
+		return 1;
+	if (t == UV_NAMED_PIPE || t == UV_TCP || t == UV_UDP) {
+		uv_pipe_init(loop, &sp.pipe, 0);
+		if (uv_pipe_open(&sp.pipe, 0) != 0) {
+			log_err(0, "cannot use standard input");
+			return 1;
+		}
+		sp.in = (uv_stream_t *)&sp.pipe;
+	} else if (t == UV_TTY) {
+		uv_tty_init(loop, &sp.tty, 0, 1);
+		sp.in = (uv_stream_t *)&sp.tty;
+	}
+	if (sp.in) {
+		sp.in->data = &sp;
+		uv_read_start(sp.in, on_alloc, on_read);
+	} else {
+		sp.filebuf = malloc(READ_CHUNK);
+		if (!sp.filebuf)
+			return 1;
+		file_read_next(&sp);
+	}
+	while (!sp.done && uv_run(loop, UV_RUN_ONCE))
+		;
+	conn_free(sp.conn);
+	free(sp.filebuf);
+	return 0;
+}
+
+/* ---- set-up --------------------------------------------------------------- */
+
+static void print_problems(const struct config *cfg, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nproblems; i++) {
+		const struct config_problem *pr = &cfg->problems[i];
+		fprintf(f, "%s: ", cfg->path ? cfg->path : "config");
+		if (pr->line)
+			fprintf(f, "line %u: ", pr->line);
+		fprintf(f, "%s: %s\n", pr->error ? "error" : "warning", pr->text);
+	}
+}
+
+static void log_problems(const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nproblems; i++) {
+		spfc_buf m;
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, cfg->problems[i].error ? "ERROR: " : "WARNING: ");
+		spfc_buf_adds(&m, cfg->path ? cfg->path : "config");
+		if (cfg->problems[i].line) {
+			spfc_buf_adds(&m, " line ");
+			spfc_buf_addu(&m, cfg->problems[i].line);
+		}
+		spfc_buf_adds(&m, ": ");
+		spfc_buf_adds(&m, cfg->problems[i].text);
+		log_err(0, spfc_buf_str(&m));
+		spfc_buf_free(&m);
+	}
+}
+
+static int make_resolver(const char *dns, const char *zonefile, spfc_zone **zone,
+			 spfc_resolver **res)
+{
+	char err[256];
+
+	if (zonefile) {
+		if (spfc_zone_new(zone) != SPFC_OK ||
+		    spfc_zone_load_file(*zone, zonefile, err, sizeof err) != SPFC_OK) {
+			fprintf(stderr, "policyd-spf: %s: %s\n", zonefile, err);
+			return -1;
+		}
+		return spfc_zone_resolver_new(*zone, res) == SPFC_OK ? 0 : -1;
+	} else {
+		spfc_cares_options o;
+		memset(&o, 0, sizeof o);
+		o.servers = dns;
+		if (spfc_cares_resolver_new(&o, res, err, sizeof err) != SPFC_OK) {
+			fprintf(stderr, "policyd-spf: DNS resolver: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"dns", required_argument, NULL, 'd'},
+		{"zone", required_argument, NULL, 'z'},
+		{"check-config", no_argument, NULL, 'c'},
+		{"stderr", no_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *listen_addr = NULL, *dns = NULL, *zonefile = NULL;
+	const char *path = CONFIG_DEFAULT_PATH;
+	int check = 0, to_stderr = 0, opt, rc;
+	struct config cfg;
+	spfc_zone *zone = NULL;
+	spfc_resolver *res = NULL;
+	uv_loop_t *loop;
+	struct uvres *glue;
+	struct policy *pol;
+	char host[256];
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h?", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'l': listen_addr = optarg; break;
+		case 'd': dns = optarg; break;
+		case 'z': zonefile = optarg; break;
+		case 'c': check = 1; break;
+		case 'e': to_stderr = 1; break;
+		case 'V': printf("policyd-spf (spfc) %s\n", SPFC_VERSION); return 0;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default:
+			if (optopt == '?') {
+				fputs(usage_text, stdout);
+				return 0;
+			}
+			fprintf(stderr, "policyd-spf: unknown or incomplete option: %s\n",
+				argv[optind - 1]);
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "policyd-spf: unexpected argument: %s\n", argv[optind]);
+		return 2;
+	}
+	if (dns && zonefile) {
+		fprintf(stderr, "policyd-spf: --dns and --zone cannot be used together\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_open("policyd-spf", to_stderr || check);
+	if (config_init(&cfg) < 0) {
+		fprintf(stderr, "policyd-spf: out of memory\n");
+		return 1;
+	}
+	rc = config_load(&cfg, path);
+	log_set_level(cfg.debug_level);
+	if (check) {
+		spfc_buf out;
+		spfc_buf_init(&out, 0);
+		config_dump(&cfg, &out);
+		fputs(spfc_buf_str(&out), stdout);
+		spfc_buf_free(&out);
+		print_problems(&cfg, stderr);
+		if (rc == 0 && make_resolver(dns, zonefile, &zone, &res) < 0)
+			rc = -1;
+		spfc_resolver_free(res);
+		spfc_zone_free(zone);
+		if (rc < 0 || cfg.nerrors) {
+			fprintf(stderr, "policyd-spf: %s: %zu error(s)\n", path,
+				cfg.nerrors + (rc < 0 ? 1 : 0));
+			config_free(&cfg);
+			return 1;
+		}
+		printf("# %s: OK\n", path);
+		config_free(&cfg);
+		return 0;
+	}
+	log_problems(&cfg);
+	if (cfg.default_seed_only) {
+		spfc_buf m;
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, "WARNING: Deprecated Config Option defaultSeedOnly in use in: ");
+		spfc_buf_adds(&m, path);
+		log_err(0, spfc_buf_str(&m));
+		spfc_buf_free(&m);
+	}
+	if (make_resolver(dns, zonefile, &zone, &res) < 0)
+		return 1;
+	if (gethostname(host, sizeof host) != 0)
+		memcpy(host, "unknown", 8);
+	host[sizeof host - 1] = '\0';
+	loop = uv_default_loop();
+	glue = uvres_new(loop, res);
+	pol = policy_new(loop, res, &cfg, host);
+	if (!glue || !pol) {
+		fprintf(stderr, "policyd-spf: out of memory\n");
+		return 1;
+	}
+	log_msg(3, "Starting");
+	if (listen_addr)
+		rc = run_listen(loop, pol, &cfg, listen_addr, path);
+	else
+		rc = run_spawn(loop, pol);
+	log_msg(3, "Normal exit");
+	policy_free(pol);
+	uvres_close(glue);
+	uv_run(loop, UV_RUN_NOWAIT);
+	spfc_resolver_free(res);
+	spfc_zone_free(zone);
+	config_free(&cfg);
+	uv_loop_close(loop);
+	return rc;
+}

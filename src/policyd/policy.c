@@ -1,0 +1,1089 @@
+/*
+ * policy.c - spf-engine's decision procedure on libspfc (see policy.h).
+ *
+ * A job walks these stages, each SPF check running asynchronously with a
+ * deadline timer: Mock; cached instance; skip_addresses; Whitelist;
+ * Domain_Whitelist; HELO_Whitelist; Domain_Whitelist_PTR; HELO; MAIL FROM.
+ * The comments name spf-engine's own variables (result[3], last_action)
+ * where the logic mirrors its code.
+ *
+ * How it fails: a request that cannot be evaluated (no usable client
+ * address, no helo_name attribute, a name with bytes no name can hold,
+ * out of memory) is answered "dunno" and logged (BRIEF difference 8); a
+ * DNS failure is TempError, never Fail.
+ */
+#include "policy.h"
+
+#include "cache.h"
+#include "log.h"
+#include "render.h"
+
+#include <spfc/buf.h>
+#include <spfc/spfc.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define POLICY_PTR_RECORD_MAX 512	/* bytes of a whitelist policy record */
+
+enum act { ACT_NONE, ACT_DUNNO, ACT_PREPEND, ACT_REJECT, ACT_DEFER,
+	   ACT_RESULT_ONLY, ACT_RAW /* the text is the whole action */ };
+
+enum stage { ST_DOMAIN_WL, ST_HELO_WL, ST_PTR_WL, ST_HELO, ST_MFROM, ST_DONE };
+
+struct policy {
+	uv_loop_t *loop;
+	spfc_resolver *res;
+	const struct config *cfg;
+	char *hostname;
+	struct cache *cache;
+	size_t inflight;
+};
+
+struct policy_job {
+	struct policy *p;
+	struct config user;		/* Per_User copy, when peruser */
+	const struct config *cfg;	/* p->cfg or &user */
+	int peruser;
+	policy_done_cb cb;
+	void *arg;
+
+	/* request attributes (NULL when absent) */
+	char *client_address, *helo_name, *sender, *recipient, *instance,
+	    *queue_id;
+	char *ip;		/* Prospective or client_address */
+	spfc_addr ipaddr;
+	char *helo;		/* HELO name used for the checks */
+	int found;		/* the instance was cached */
+	int last_prepend;	/* last_action == 'prepend' */
+
+	enum stage stage;
+	size_t idx;		/* position in a whitelist */
+	spfc_check *chk;
+	int check_done;		/* the running check finished */
+	int in_step;
+	int starting;		/* inside policy_start: deliver later */
+	uv_timer_t timer;
+	int timer_on;
+
+	/* the HELO stage's outcome */
+	spfc_result helo_res;	/* SPFC_NONE when not checked */
+	enum act helo_act;
+	int helo_err;
+	spfc_buf header;	/* the header to prepend */
+	spfc_buf text;		/* scratch */
+
+	enum act act;		/* the answer */
+	spfc_buf answer;
+	int iserror;
+	int finished;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static char *dup0(const char *s)
+{
+	size_t n;
+	char *p;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	p = malloc(n + 1);
+	if (p)
+		memcpy(p, s, n + 1);
+	return p;
+}
+
+static const char *title(spfc_result r)
+{
+	switch (r) {
+	case SPFC_PASS: return "Pass";
+	case SPFC_FAIL: return "Fail";
+	case SPFC_SOFTFAIL: return "Softfail";
+	case SPFC_NEUTRAL: return "Neutral";
+	case SPFC_TEMPERROR: return "Temperror";
+	case SPFC_PERMERROR: return "Permerror";
+	case SPFC_NONE: break;
+	}
+	return "None";
+}
+
+/* pyspf's explanation of a result (reference §4). */
+static void explanation(spfc_buf *out, const spfc_check *c)
+{
+	switch (spfc_check_result(c)) {
+	case SPFC_PASS:
+		spfc_buf_adds(out, "sender SPF authorized");
+		break;
+	case SPFC_FAIL:
+		render_text(out, spfc_check_explanation(c));
+		break;
+	case SPFC_SOFTFAIL:
+		if (*spfc_check_explanation(c))
+			render_text(out, spfc_check_explanation(c));
+		else
+			spfc_buf_adds(out, "domain owner discourages use of this host");
+		break;
+	case SPFC_NEUTRAL:
+		spfc_buf_adds(out, "access neither permitted nor denied");
+		break;
+	case SPFC_PERMERROR:
+		spfc_buf_adds(out, "SPF Permanent Error: ");
+		render_text(out, spfc_check_problem(c));
+		break;
+	case SPFC_TEMPERROR:
+		spfc_buf_adds(out, "SPF Temporary Error: ");
+		render_text(out, spfc_check_problem(c));
+		break;
+	case SPFC_NONE:
+		break;
+	}
+}
+
+static int ascii_ieq_suffix(const char *s, size_t sl, const char *suf, size_t fl)
+{
+	size_t i;
+
+	if (fl > sl)
+		return 0;
+	for (i = 0; i < fl; i++) {
+		char a = s[sl - fl + i], b = suf[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
+/* pyspf's domainmatch(list, suffix) as spf-engine calls it: some entry
+ * equals suffix or ends with "." + suffix (case-insensitive). */
+static int domainmatch(const struct str_list *l, const char *suffix)
+{
+	size_t i, fl;
+
+	if (!suffix)
+		return 0;
+	fl = strlen(suffix);
+	for (i = 0; i < l->n; i++) {
+		const char *e = l->v[i];
+		size_t el = strlen(e);
+		if (el == fl && ascii_ieq_suffix(e, el, suffix, fl))
+			return 1;
+		if (el > fl && ascii_ieq_suffix(e, el, suffix, fl) &&
+		    e[el - fl - 1] == '.')
+			return 1;
+	}
+	return 0;
+}
+
+/* spf-engine's _get_resultcodes: the action for a result in a scope. */
+static enum act result_action(const struct config *cfg, int helo_scope,
+			      spfc_result r, const char *match, int *local)
+{
+	enum reject_policy pol = helo_scope ? cfg->helo_reject : cfg->mail_from_reject;
+	int rej;
+
+	*local = 0;
+	if (cfg->reject_not_pass_domains.n &&
+	    domainmatch(&cfg->reject_not_pass_domains, match)) {
+		pol = POL_SPF_NOT_PASS;
+		*local = 1;
+	}
+	if (pol == POL_FALSE)
+		return ACT_PREPEND;
+	switch (pol) {
+	case POL_SPF_NOT_PASS:
+		rej = r == SPFC_FAIL || r == SPFC_SOFTFAIL || r == SPFC_NEUTRAL;
+		break;
+	case POL_SOFTFAIL:
+		rej = r == SPFC_FAIL || r == SPFC_SOFTFAIL;
+		break;
+	case POL_FAIL:
+	case POL_NULL:
+		rej = r == SPFC_FAIL;
+		break;
+	default:
+		rej = 0;
+	}
+	if (rej)
+		return ACT_REJECT;
+	if (r == SPFC_TEMPERROR && cfg->temperror_defer)
+		return ACT_DEFER;
+	if (r == SPFC_PERMERROR && cfg->permerror_reject)
+		return ACT_REJECT;
+	return ACT_PREPEND;
+}
+
+static int net_match(const struct net_list *l, const spfc_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].bad) {
+			log_msg2(0, "ERROR: not an IP network, list processing stopped at: ",
+				 l->v[i].text);
+			return 0;
+		}
+		if (spfc_addr_match(a, &l->v[i].addr, l->v[i].bits))
+			return 1;
+	}
+	return 0;
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s ? s : "<UNKNOWN>";
+}
+
+static const char *qid_prefix(const struct policy_job *j, spfc_buf *b)
+{
+	spfc_buf_reset(b);
+	if (j->cfg->queue_id && j->queue_id) {
+		render_text(b, j->queue_id);
+		spfc_buf_adds(b, ": ");
+	}
+	return spfc_buf_str(b);
+}
+
+/* ---- finishing ------------------------------------------------------- */
+
+static void job_free(struct policy_job *j)
+{
+	spfc_check_free(j->chk);
+	if (j->peruser)
+		config_free(&j->user);
+	free(j->client_address);
+	free(j->helo_name);
+	free(j->sender);
+	free(j->recipient);
+	free(j->instance);
+	free(j->queue_id);
+	free(j->ip);
+	free(j->helo);
+	spfc_buf_free(&j->header);
+	spfc_buf_free(&j->text);
+	spfc_buf_free(&j->answer);
+	free(j);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	job_free(h->data);
+}
+
+static void job_release(struct policy_job *j)
+{
+	if (j->chk) {
+		spfc_check_free(j->chk);
+		j->chk = NULL;
+		j->p->inflight--;
+	}
+	if (j->timer_on) {
+		j->timer_on = 0;
+		uv_close((uv_handle_t *)&j->timer, on_timer_closed);
+	} else {
+		job_free(j);
+	}
+}
+
+/* Turn the decision into the action text (policyd_spf.py's main loop),
+ * log it, and call back. */
+static void deliver(struct policy_job *j)
+{
+	const struct config *cfg = j->cfg;
+	spfc_buf *a = &j->answer, qid, line;
+	const char *text = spfc_buf_str(&j->text);
+	const char *rej, *def;
+	enum act act = j->act;
+
+	spfc_buf_init(&qid, 0);
+	spfc_buf_init(&line, 0);
+	spfc_buf_reset(a);
+	rej = !cfg->enhanced_status_codes ? "550"
+	      : j->iserror ? "550 5.7.24" : "550 5.7.23";
+	def = cfg->enhanced_status_codes ? "defer_if_permit 4.7.24" : "defer_if_permit";
+	if (cfg->test_only == 0 && act != ACT_PREPEND && act != ACT_NONE &&
+	    act != ACT_DUNNO && act != ACT_RAW) {
+		/* spf-engine answers dunno silently; we log what it would
+		 * have been */
+		spfc_buf_adds(&line, "TestOnly: would have answered: ");
+		if (act != ACT_RESULT_ONLY) {
+			spfc_buf_adds(&line, act == ACT_REJECT ? rej : def);
+			spfc_buf_addc(&line, ' ');
+		}
+		log_msg2(1, spfc_buf_str(&line), text);
+		spfc_buf_reset(&line);
+		act = ACT_NONE;
+	}
+	switch (act) {
+	case ACT_REJECT:
+	case ACT_DEFER:
+		spfc_buf_adds(a, act == ACT_REJECT ? rej : def);
+		spfc_buf_addc(a, ' ');
+		spfc_buf_adds(a, text);
+		spfc_buf_adds(&line, qid_prefix(j, &qid));
+		spfc_buf_adds(&line, spfc_buf_str(a));
+		log_msg(1, spfc_buf_str(&line));
+		break;
+	case ACT_PREPEND:
+		if (cfg->prospective) {
+			spfc_buf_adds(a, "dunno");
+		} else if (cfg->header_type != HDR_NONE) {
+			spfc_buf_adds(a, "prepend ");
+			spfc_buf_adds(a, text);
+			spfc_buf_adds(&line, qid_prefix(j, &qid));
+			spfc_buf_adds(&line, "prepend ");
+			log_msg2(1, spfc_buf_str(&line), text);
+		} else {
+			spfc_buf_adds(a, "dunno");
+			spfc_buf_adds(&line, qid_prefix(j, &qid));
+			spfc_buf_adds(&line, "Header field not prepended: ");
+			log_msg2(1, spfc_buf_str(&line), text);
+		}
+		break;
+	case ACT_RAW:
+		spfc_buf_adds(a, text);
+		break;
+	case ACT_RESULT_ONLY:
+		spfc_buf_adds(a, text);
+		spfc_buf_adds(&line, qid_prefix(j, &qid));
+		spfc_buf_adds(&line, "result_only ");
+		log_msg2(1, spfc_buf_str(&line), text);
+		break;
+	default:
+		spfc_buf_adds(a, "dunno");
+	}
+	if (a->err) {
+		spfc_buf_reset(a);
+		spfc_buf_adds(a, "dunno");
+	}
+	spfc_buf_free(&qid);
+	spfc_buf_free(&line);
+	if (j->cb)
+		j->cb(j->arg, spfc_buf_str(a));
+	job_release(j);
+}
+
+/* End the job with an action and its text. */
+static void finish(struct policy_job *j, enum act act, const char *text,
+		   int iserror)
+{
+	j->act = act;
+	j->iserror = iserror;
+	if (text != spfc_buf_str(&j->text)) {
+		spfc_buf_reset(&j->text);
+		spfc_buf_adds(&j->text, text ? text : "");
+	}
+	j->stage = ST_DONE;
+	j->finished = 1;
+}
+
+static void malformed(struct policy_job *j, const char *why)
+{
+	log_msg2(0, "malformed request, answered dunno: ", why);
+	finish(j, ACT_DUNNO, "", 0);
+}
+
+static void store(struct policy_job *j, enum act act, const char *text)
+{
+	enum cache_action ca;
+
+	if (j->peruser || !j->instance)
+		return;
+	switch (act) {
+	case ACT_PREPEND: ca = CA_PREPEND; break;
+	case ACT_REJECT: ca = CA_REJECT; break;
+	case ACT_DEFER: ca = CA_DEFER; break;
+	case ACT_RESULT_ONLY: ca = CA_RESULT_ONLY; break;
+	default: ca = CA_DUNNO;
+	}
+	cache_put(j->p->cache, j->instance, ca, text);
+}
+
+/* A whitelist or skip matched: prepend its trace field once. */
+static void bypass(struct policy_job *j, const char *comment)
+{
+	struct render_fields f;
+
+	f.client_ip = or_unknown(j->client_address);
+	f.helo = or_unknown(j->helo_name);
+	f.sender = or_unknown(j->sender);
+	f.receiver = or_unknown(j->recipient);
+	spfc_buf_reset(&j->text);
+	render_skip(&j->text, j->cfg->header_type == HDR_AR, j->cfg->authserv_id,
+		    comment, &f);
+	log_msg(3, spfc_buf_str(&j->text));
+	if (j->last_prepend) {
+		finish(j, ACT_DUNNO, "Header already pre-pended", 0);
+		return;
+	}
+	if (!j->found)
+		store(j, ACT_PREPEND, spfc_buf_str(&j->text));
+	finish(j, ACT_PREPEND, spfc_buf_str(&j->text), 0);
+}
+
+/* ---- running checks ---------------------------------------------------- */
+
+static void step(struct policy_job *j);
+static void timer_init(struct policy_job *j);
+
+static void on_check_done(spfc_check *c, void *arg)
+{
+	struct policy_job *j = arg;
+
+	(void)c;
+	j->check_done = 1;
+	if (j->timer_on)
+		uv_timer_stop(&j->timer);
+	if (!j->in_step)
+		step(j);
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+	struct policy_job *j = t->data;
+
+	if (j->chk && !j->check_done)
+		spfc_check_expire(j->chk);	/* calls on_check_done */
+}
+
+/* Start a check; returns 0, or -1 (then the job is finished dunno). */
+static int run_check(struct policy_job *j, const char *sender,
+		     const char *helo, spfc_scope scope, int seconds,
+		     const char *record)
+{
+	spfc_options o;
+	spfc_request q;
+
+	spfc_check_free(j->chk);
+	if (j->chk)
+		j->p->inflight--;
+	j->chk = NULL;
+	spfc_options_init(&o);
+	o.timeout_ms = (int64_t)seconds * 1000;
+	o.void_limit = (unsigned)j->cfg->void_limit;
+	o.receiver = j->p->hostname;
+	o.default_exp = "SPF fail - not authorized";
+	o.exp_softfail = 1;
+	o.record = record;
+	memset(&q, 0, sizeof q);
+	q.ip = j->ipaddr;
+	q.sender = sender;
+	q.helo = helo;
+	q.scope = scope;
+	if (spfc_check_new(j->p->res, &o, &q, &j->chk) != SPFC_OK) {
+		malformed(j, "sender or HELO name holds bytes no name can hold");
+		return -1;
+	}
+	j->p->inflight++;
+	j->check_done = 0;
+	timer_init(j);
+	uv_timer_start(&j->timer, on_deadline, (uint64_t)o.timeout_ms, 0);
+	spfc_check_start(j->chk, on_check_done, j);
+	return 0;
+}
+
+/* ---- the stages --------------------------------------------------------- */
+
+static void reject_text(struct policy_job *j, enum act act, const char *spf,
+			const char *scope, const char *id)
+{
+	spfc_buf_reset(&j->text);
+	render_reason(&j->text, j->cfg->reason_message, act == ACT_DEFER, spf,
+		      scope, id, j->ip, or_unknown(j->recipient));
+}
+
+static void fields_for(struct policy_job *j, struct render_fields *f,
+		       const char *envfrom)
+{
+	f->client_ip = j->ip;
+	f->helo = j->helo;
+	f->sender = envfrom;
+	f->receiver = or_unknown(j->recipient);
+}
+
+static void log_pyspf(const char *t, const char *expl,
+		      const char *identity, const struct render_fields *f)
+{
+	spfc_buf l;
+
+	if (log_level() < 2)
+		return;
+	spfc_buf_init(&l, 0);
+	spfc_buf_adds(&l, "spfcheck: pyspf result: \"['");
+	spfc_buf_adds(&l, t);
+	spfc_buf_adds(&l, "', '");
+	render_text(&l, expl);
+	spfc_buf_adds(&l, "', '");
+	spfc_buf_adds(&l, identity);
+	spfc_buf_adds(&l, "']\"");
+	log_msg(2, spfc_buf_str(&l));
+	spfc_buf_reset(&l);
+	spfc_buf_adds(&l, t);
+	spfc_buf_adds(&l, "; identity=");
+	spfc_buf_adds(&l, identity);
+	spfc_buf_adds(&l, "; client-ip=");
+	render_text(&l, f->client_ip);
+	spfc_buf_adds(&l, "; helo=");
+	render_text(&l, f->helo);
+	spfc_buf_adds(&l, "; envelope-from=");
+	render_text(&l, f->sender);
+	spfc_buf_adds(&l, "; receiver=");
+	render_text(&l, f->receiver);
+	spfc_buf_addc(&l, ' ');
+	log_msg(2, spfc_buf_str(&l));
+	spfc_buf_free(&l);
+}
+
+/* No_Mail (BRIEF difference 11): reject only a domain publishing exactly
+ * "v=spf1 -all"; otherwise prepend, or dunno when already prepended.
+ * Returns 1 when the job finished. */
+static int no_mail(struct policy_job *j, enum act *act)
+{
+	if (*act != ACT_REJECT || !j->cfg->no_mail)
+		return 0;
+	if (strcmp(spfc_check_record(j->chk), "v=spf1 -all") == 0)
+		return 0;
+	if (j->last_prepend) {
+		finish(j, ACT_DUNNO, "Header already pre-pended", 0);
+		return 1;
+	}
+	*act = ACT_PREPEND;
+	return 0;
+}
+
+static void helo_done(struct policy_job *j)
+{
+	const struct config *cfg = j->cfg;
+	spfc_result r = spfc_check_result(j->chk);
+	const char *t = title(r);
+	spfc_buf expl;
+	struct render_fields f;
+	const char *envfrom;
+	enum act act;
+	int local = 0;
+
+	spfc_buf_init(&expl, 0);
+	explanation(&expl, j->chk);
+	j->helo_res = r;
+	j->helo_err = r == SPFC_PERMERROR || r == SPFC_TEMPERROR;
+	if (cfg->helo_reject == POL_NULL && j->sender && *j->sender) {
+		act = ACT_DUNNO;
+	} else {
+		act = result_action(cfg, 1, r, j->helo_name, &local);
+		if (local) {
+			spfc_buf_reset(&expl);
+			spfc_buf_adds(&expl, "Receiver policy for SPF ");
+			spfc_buf_adds(&expl, t);
+		}
+	}
+	if (r == SPFC_NONE) {
+		spfc_buf_reset(&expl);
+		spfc_buf_adds(&expl, "no SPF record");
+	}
+	envfrom = !j->sender ? "None" : *j->sender ? j->sender : "<>";
+	fields_for(j, &f, envfrom);
+	log_pyspf(t, spfc_buf_str(&expl), "helo", &f);
+	spfc_buf_reset(&j->header);
+	if (cfg->header_type == HDR_AR)
+		render_ar_spf(&j->header, cfg->authserv_id, t, spfc_buf_str(&expl),
+			      "helo", j->helo, &f);
+	else
+		render_received_spf(&j->header, t, spfc_buf_str(&expl), "helo", &f);
+
+	if (act != ACT_REJECT && act != ACT_DEFER) {
+		if (cfg->helo_pass_restriction && r == SPFC_PASS)
+			store(j, ACT_RESULT_ONLY, cfg->helo_pass_restriction);
+		else
+			store(j, act, spfc_buf_str(&j->header));
+	} else {
+		if (no_mail(j, &act))
+			goto out;
+		if (act == ACT_REJECT || act == ACT_DEFER) {
+			reject_text(j, act, spfc_buf_str(&expl), "helo", j->helo);
+			store(j, act, spfc_buf_str(&j->text));
+			finish(j, act, spfc_buf_str(&j->text), j->helo_err);
+			goto out;
+		}
+	}
+	j->helo_act = act;
+	j->stage = ST_MFROM;
+out:
+	spfc_buf_free(&expl);
+}
+
+/* The MAIL FROM stage begins: null sender, No_Check, or a check. */
+static void mfrom_begin(struct policy_job *j)
+{
+	const struct config *cfg = j->cfg;
+
+	if (!j->sender) {
+		malformed(j, "no sender attribute");
+		return;
+	}
+	if (!*j->sender) {
+		if (cfg->helo_reject == POL_NO_CHECK) {
+			finish(j, ACT_NONE, "", 0);
+			return;
+		}
+		if (cfg->helo_pass_restriction && j->helo_res == SPFC_PASS) {
+			store(j, ACT_RESULT_ONLY, cfg->helo_pass_restriction);
+			finish(j, ACT_RESULT_ONLY, cfg->helo_pass_restriction, 0);
+			return;
+		}
+		store(j, j->helo_act, spfc_buf_str(&j->header));
+		finish(j, j->helo_act, spfc_buf_str(&j->header), j->helo_err);
+		return;
+	}
+	if (cfg->mail_from_reject == POL_NO_CHECK) {
+		if (cfg->helo_reject == POL_NO_CHECK) {
+			finish(j, ACT_NONE, "", 0);
+			return;
+		}
+		if (j->last_prepend)
+			finish(j, ACT_DUNNO, "Header already pre-pended", 0);
+		else
+			finish(j, ACT_PREPEND, spfc_buf_str(&j->header), 0);
+		return;
+	}
+	run_check(j, j->sender, j->helo, SPFC_SCOPE_MFROM, cfg->lookup_time, NULL);
+}
+
+static void mfrom_done(struct policy_job *j)
+{
+	const struct config *cfg = j->cfg;
+	spfc_result r = spfc_check_result(j->chk);
+	const char *t = title(r), *at, *sdomain, *restrict_name;
+	spfc_buf expl;
+	struct render_fields f;
+	enum act act;
+	int local = 0, err = r == SPFC_PERMERROR || r == SPFC_TEMPERROR;
+
+	spfc_buf_init(&expl, 0);
+	explanation(&expl, j->chk);
+	at = strchr(j->sender, '@');
+	sdomain = at ? at + 1 : "";
+	act = result_action(cfg, 0, r, sdomain, &local);
+	if (local) {
+		spfc_buf_reset(&expl);
+		spfc_buf_adds(&expl, "Receiver policy for SPF ");
+		spfc_buf_adds(&expl, t);
+	}
+	if (r == SPFC_NONE) {
+		spfc_buf_reset(&expl);
+		spfc_buf_adds(&expl, "no SPF record");
+	}
+	fields_for(j, &f, j->sender);
+	log_pyspf(t, spfc_buf_str(&expl), "mailfrom", &f);
+	if (r != SPFC_NONE || j->helo_res == SPFC_NONE) {
+		spfc_buf_reset(&j->header);
+		if (cfg->header_type == HDR_AR)
+			/* pyspf's split_email(sender)[1]: the domain part, or
+			 * the whole sender when it has no '@' */
+			render_ar_spf(&j->header, cfg->authserv_id, t,
+				      spfc_buf_str(&expl), "mailfrom",
+				      at ? at + 1 : j->sender, &f);
+		else
+			render_received_spf(&j->header, t, "mailfrom", "mailfrom", &f);
+		if (act != ACT_REJECT && act != ACT_DEFER)
+			store(j, act, spfc_buf_str(&j->header));
+	}
+	if ((cfg->mail_from_pass_restriction && r == SPFC_PASS) ||
+	    (cfg->helo_pass_restriction && j->helo_res == SPFC_PASS)) {
+		if (r == SPFC_PASS && cfg->mail_from_pass_restriction)
+			restrict_name = cfg->mail_from_pass_restriction;
+		else	/* BRIEF difference 10: never "action=None" */
+			restrict_name = cfg->helo_pass_restriction;
+		if (r == SPFC_PASS)
+			store(j, ACT_RESULT_ONLY, restrict_name);
+		finish(j, ACT_RESULT_ONLY, restrict_name, 0);
+		goto out;
+	}
+	if (act == ACT_REJECT || act == ACT_DEFER) {
+		if (no_mail(j, &act))
+			goto out;
+		if (act == ACT_REJECT || act == ACT_DEFER) {
+			reject_text(j, act, spfc_buf_str(&expl), "mfrom", j->sender);
+			store(j, act, spfc_buf_str(&j->text));
+			finish(j, act, spfc_buf_str(&j->text), err);
+			goto out;
+		}
+	}
+	if (j->last_prepend)
+		finish(j, ACT_DUNNO, "Header already pre-pended", 0);
+	else
+		finish(j, ACT_PREPEND, spfc_buf_str(&j->header), 0);
+out:
+	spfc_buf_free(&expl);
+}
+
+/* Build "v=spf1 <term> -all" for a whitelist entry; NULL when the entry
+ * cannot be one. */
+static const char *wl_record(spfc_buf *b, const char *term, const char *arg)
+{
+	spfc_buf_reset(b);
+	spfc_buf_adds(b, "v=spf1 ");
+	spfc_buf_adds(b, term);
+	if (arg)
+		spfc_buf_adds(b, arg);
+	spfc_buf_adds(b, " -all");
+	return b->err ? NULL : spfc_buf_str(b);
+}
+
+static void timer_init(struct policy_job *j)
+{
+	if (!j->timer_on) {
+		uv_timer_init(j->p->loop, &j->timer);
+		j->timer.data = j;
+		j->timer_on = 1;
+	}
+}
+
+static void on_deliver_timer(uv_timer_t *t)
+{
+	deliver(t->data);
+}
+
+/* Answer from the loop, so the callback never runs inside
+ * policy_start(). */
+static void schedule_deliver(struct policy_job *j)
+{
+	timer_init(j);
+	uv_timer_start(&j->timer, on_deliver_timer, 0, 0);
+}
+
+static void step(struct policy_job *j)
+{
+	const struct config *cfg;
+	spfc_buf rec, s;
+
+	j->in_step = 1;
+	spfc_buf_init(&rec, POLICY_PTR_RECORD_MAX);
+	spfc_buf_init(&s, 0);
+	while (!j->finished) {
+		cfg = j->cfg;
+		if (j->chk && !j->check_done)
+			break;	/* wait for the check */
+		switch (j->stage) {
+		case ST_DOMAIN_WL:
+			if (j->chk && j->check_done) {
+				int pass = spfc_check_result(j->chk) == SPFC_PASS;
+				spfc_check_free(j->chk);
+				j->chk = NULL;
+				j->p->inflight--;
+				if (pass) {
+					bypass(j, "SPF skipped for whitelisted relay domain - ");
+					break;
+				}
+				j->idx++;
+			}
+			if (j->idx < cfg->domain_whitelist.n) {
+				const char *d = cfg->domain_whitelist.v[j->idx];
+				run_check(j, d, d, SPFC_SCOPE_MFROM,
+					  cfg->whitelist_lookup_time, NULL);
+				break;
+			}
+			j->stage = ST_HELO_WL;
+			j->idx = 0;
+			break;
+		case ST_HELO_WL:
+			if (j->chk && j->check_done) {
+				int pass = spfc_check_result(j->chk) == SPFC_PASS;
+				spfc_check_free(j->chk);
+				j->chk = NULL;
+				j->p->inflight--;
+				if (pass) {
+					bypass(j, "SPF skipped for whitelisted HELO domain - ");
+					break;
+				}
+				j->idx = cfg->helo_whitelist.n;
+			}
+			for (; j->idx < cfg->helo_whitelist.n; j->idx++)
+				if (j->helo_name &&
+				    strcmp(cfg->helo_whitelist.v[j->idx], j->helo_name) == 0)
+					break;
+			if (j->idx < cfg->helo_whitelist.n) {
+				/* one of the HELO name's addresses is the client's */
+				spfc_buf_reset(&s);
+				spfc_buf_adds(&s, "postmaster@");
+				spfc_buf_adds(&s, j->helo_name);
+				run_check(j, spfc_buf_str(&s), j->helo_name,
+					  SPFC_SCOPE_MFROM, cfg->whitelist_lookup_time,
+					  "v=spf1 a -all");
+				break;
+			}
+			j->stage = ST_PTR_WL;
+			j->idx = 0;
+			break;
+		case ST_PTR_WL:
+			if (j->chk && j->check_done) {
+				int pass = spfc_check_result(j->chk) == SPFC_PASS;
+				spfc_check_free(j->chk);
+				j->chk = NULL;
+				j->p->inflight--;
+				if (pass) {
+					bypass(j, "SPF skipped for PTR whitelisted relay domain - ");
+					break;
+				}
+				j->idx++;
+			}
+			if (j->idx < cfg->domain_whitelist_ptr.n) {
+				/* BRIEF difference 3: the ptr mechanism's rules */
+				const char *d = cfg->domain_whitelist_ptr.v[j->idx];
+				const char *r = wl_record(&rec, "ptr:", d);
+				spfc_buf_reset(&s);
+				spfc_buf_adds(&s, "postmaster@");
+				spfc_buf_adds(&s, d);
+				if (!r) {
+					j->idx++;
+					break;
+				}
+				run_check(j, spfc_buf_str(&s), d, SPFC_SCOPE_MFROM,
+					  cfg->whitelist_lookup_time, r);
+				break;
+			}
+			j->stage = ST_HELO;
+			break;
+		case ST_HELO:
+			if (j->chk && j->check_done) {
+				helo_done(j);
+				break;
+			}
+			if ((!j->sender || !*j->sender) && (!j->helo_name || !*j->helo_name)) {
+				log_msg(2, "spfcheck: No sender or helo, exiting");
+				finish(j, ACT_NONE, "", 0);
+				break;
+			}
+			if (cfg->helo_reject == POL_NO_CHECK) {
+				j->stage = ST_MFROM;
+				break;
+			}
+			if (!j->helo_name) {
+				malformed(j, "no helo_name attribute");
+				break;
+			}
+			spfc_buf_reset(&s);
+			spfc_buf_adds(&s, "postmaster@");
+			spfc_buf_adds(&s, j->helo);
+			run_check(j, spfc_buf_str(&s), j->helo, SPFC_SCOPE_HELO,
+				  cfg->lookup_time, NULL);
+			break;
+		case ST_MFROM:
+			if (j->chk && j->check_done &&
+			    spfc_check_scope(j->chk) == SPFC_SCOPE_MFROM) {
+				mfrom_done(j);
+				break;
+			}
+			if (j->chk) {
+				spfc_check_free(j->chk);
+				j->chk = NULL;
+				j->p->inflight--;
+			}
+			mfrom_begin(j);
+			break;
+		case ST_DONE:
+			break;
+		}
+	}
+	spfc_buf_free(&rec);
+	spfc_buf_free(&s);
+	j->in_step = 0;
+	if (j->finished) {
+		if (j->starting)
+			schedule_deliver(j);
+		else
+			deliver(j);
+	}
+}
+
+/* ---- starting a job ------------------------------------------------------- */
+
+static char *attr(const struct proto_request *q, const char *name)
+{
+	const char *v = proto_get(q, name);
+
+	return v ? dup0(v) : NULL;
+}
+
+struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
+				policy_done_cb cb, void *arg)
+{
+	struct policy_job *j = calloc(1, sizeof *j);
+	const struct config *cfg = p->cfg;
+	const char *ip;
+	enum cache_action ca;
+	const char *ctext;
+
+	if (!j)
+		return NULL;
+	j->p = p;
+	j->cfg = cfg;
+	j->cb = cb;
+	j->arg = arg;
+	j->helo_res = SPFC_NONE;
+	spfc_buf_init(&j->header, 0);
+	spfc_buf_init(&j->text, 0);
+	spfc_buf_init(&j->answer, 0);
+	j->stage = ST_DOMAIN_WL;
+
+	if (cfg->mock) {
+		/* BRIEF difference 9: written at once, strict boolean */
+		finish(j, ACT_RAW, "dunno mock header field that should be ignored", 0);
+		goto run;
+	}
+	if (q->malformed) {
+		malformed(j, q->why ? q->why : "request over the limits");
+		goto run;
+	}
+	j->client_address = attr(q, "client_address");
+	j->helo_name = attr(q, "helo_name");
+	j->sender = attr(q, "sender");
+	j->recipient = attr(q, "recipient");
+	j->instance = attr(q, "instance");
+	j->queue_id = attr(q, "queue_id");
+	if (!j->recipient || !*j->recipient) {
+		free(j->recipient);
+		j->recipient = dup0("none");
+	}
+	if (cfg->per_user_path) {
+		int pu = config_per_user(cfg, j->recipient, &j->user);
+		if (pu == 1) {
+			j->peruser = 1;
+			j->cfg = cfg = &j->user;
+			log_msg2(2, "Per user configuration data in use for: ", j->recipient);
+		}
+	} else if (cfg->hide_receiver) {
+		free(j->recipient);
+		j->recipient = dup0("<UNKNOWN>");
+	} else if (strcmp(j->recipient, "none") != 0) {
+		char *at = strchr(j->recipient, '@');
+		if (at) {
+			char *end = strchr(at + 1, '@');
+			size_t n = end ? (size_t)(end - at - 1) : strlen(at + 1);
+			memmove(j->recipient, at + 1, n);
+			j->recipient[n] = '\0';
+		}
+	}
+	ip = cfg->prospective ? cfg->prospective : j->client_address;
+	if (!ip) {
+		log_msg(2, "spfcheck: No client address, exiting");
+		finish(j, ACT_NONE, "", 0);
+		goto run;
+	}
+	j->ip = dup0(ip);
+	if (!j->ip || spfc_addr_parse(j->ip, &j->ipaddr) != SPFC_OK) {
+		malformed(j, "client_address is not an IP address");
+		goto run;
+	}
+	/* The HELO name used for the checks: the sender's domain when none
+	 * was given (spf-engine). */
+	if (j->helo_name && *j->helo_name) {
+		j->helo = dup0(j->helo_name);
+	} else {
+		const char *at = j->sender ? strchr(j->sender, '@') : NULL;
+		j->helo = dup0(at ? at + 1 : "unknown");
+	}
+	if (!j->helo || !j->recipient) {
+		malformed(j, "out of memory");
+		goto run;
+	}
+	if (j->instance && cache_get(p->cache, j->instance, &ca, &ctext)) {
+		j->found = 1;
+		j->last_prepend = ca == CA_PREPEND;
+		if (!j->peruser) {
+			log_msg2(4, "Cached data for this instance: ", ctext);
+			switch (ca) {
+			case CA_PREPEND:
+			case CA_DUNNO:
+				finish(j, ACT_DUNNO, "Header already pre-pended", 0);
+				break;
+			case CA_REJECT:
+				finish(j, ACT_REJECT, ctext, 0);
+				break;
+			case CA_DEFER:
+				finish(j, ACT_DEFER, ctext, 0);
+				break;
+			case CA_RESULT_ONLY:
+				finish(j, ACT_RESULT_ONLY, ctext, 0);
+				break;
+			}
+			goto run;
+		}
+	}
+	{
+		spfc_addr raw;
+		/* skip_addresses and Whitelist compare the address as sent:
+		 * an IPv4-mapped client matches IPv6 networks only. */
+		raw = j->ipaddr;
+		if (net_match(&cfg->skip_addresses, &raw)) {
+			bypass(j, "SPF check N/A for local connections - ");
+			goto run;
+		}
+		if (net_match(&cfg->whitelist, &raw)) {
+			bypass(j, "SPF skipped for whitelisted relay - ");
+			goto run;
+		}
+	}
+run:
+	j->starting = 1;
+	step(j);
+	j->starting = 0;
+	return j;
+}
+
+void policy_cancel(struct policy_job *j)
+{
+	if (!j)
+		return;
+	j->cb = NULL;
+	if (j->chk) {
+		spfc_check_free(j->chk);
+		j->chk = NULL;
+		j->p->inflight--;
+	}
+	if (j->timer_on)
+		uv_timer_stop(&j->timer);
+	job_release(j);
+}
+
+struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
+			  const struct config *cfg, const char *hostname)
+{
+	struct policy *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	p->loop = loop;
+	p->res = res;
+	p->cfg = cfg;
+	p->hostname = dup0(hostname ? hostname : "unknown");
+	p->cache = cache_new(CACHE_MAX_ENTRIES);
+	if (!p->hostname || !p->cache) {
+		policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	cache_free(p->cache);
+	free(p->hostname);
+	free(p);
+}
+
+void policy_set_config(struct policy *p, const struct config *cfg)
+{
+	p->cfg = cfg;
+}
+
+size_t policy_inflight(const struct policy *p)
+{
+	return p->inflight;
+}

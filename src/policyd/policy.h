@@ -1,0 +1,50 @@
+/*
+ * policy.h - what policyd-spf answers to one policy request.
+ *
+ * What it is for: spf-engine 3.0.4's decision procedure (reference §1.4,
+ * §1.5, §1.6): Mock, the whitelists in their order, the HELO check, the
+ * MAIL FROM check, the per-result and per-identity actions of the
+ * configuration, the per-instance cache, TestOnly, and the action text --
+ * with the BRIEF's deliberate differences.  Each request is a job that
+ * runs SPF checks through libspfc's non-blocking API on the libuv loop
+ * and calls back with the action.  Knows nothing of sockets or of the
+ * wire format (proto.h does that); owns the instance cache.
+ */
+#ifndef POLICYD_POLICY_H
+#define POLICYD_POLICY_H
+
+#include <spfc/resolver.h>
+#include <uv.h>
+
+#include "config.h"
+#include "proto.h"
+
+struct policy;
+struct policy_job;
+
+/* The answer: the text after "action=" (one line, printable ASCII);
+ * borrowed for the duration of the call.  The job is finished and freed
+ * after the callback returns. */
+typedef void (*policy_done_cb)(void *arg, const char *action);
+
+/* cfg and res are borrowed and must outlive the policy (see
+ * policy_set_config).  hostname: this host's name, for %{r}. */
+struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
+			  const struct config *cfg, const char *hostname);
+void policy_free(struct policy *p);
+/* Use another configuration for jobs started from now on. */
+void policy_set_config(struct policy *p, const struct config *cfg);
+
+/* Start answering q (copied).  cb runs once, later, from the loop (never
+ * inside policy_start); the job is freed after cb returns.  Returns NULL
+ * when out of memory (cb will not run: answer "dunno" yourself). */
+struct policy_job *policy_start(struct policy *p,
+				const struct proto_request *q,
+				policy_done_cb cb, void *arg);
+/* Stop a job that has not called back: its callback will not run. */
+void policy_cancel(struct policy_job *j);
+
+/* Checks (HELO or MAIL FROM or whitelist) in flight. */
+size_t policy_inflight(const struct policy *p);
+
+#endif

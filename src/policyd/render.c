@@ -1,0 +1,176 @@
+/*
+ * render.c - spf-engine's header and reply strings (see render.h).
+ *
+ * Cannot fail except through the sticky error of the output buffer.
+ */
+#include "render.h"
+
+#include <string.h>
+
+void render_text(spfc_buf *out, const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; s[i] && i < RENDER_TEXT_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		spfc_buf_addc(out, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+	}
+}
+
+static void details(spfc_buf *out, const struct render_fields *f)
+{
+	spfc_buf_adds(out, "client-ip=");
+	render_text(out, f->client_ip);
+	spfc_buf_adds(out, "; helo=");
+	render_text(out, f->helo);
+	spfc_buf_adds(out, "; envelope-from=");
+	render_text(out, f->sender);
+	spfc_buf_adds(out, "; receiver=");
+	render_text(out, f->receiver);
+}
+
+void render_received_spf(spfc_buf *out, const char *result_title,
+			 const char *comment, const char *identity,
+			 const struct render_fields *f)
+{
+	spfc_buf_adds(out, "Received-SPF: ");
+	spfc_buf_adds(out, result_title);
+	spfc_buf_adds(out, " (");
+	render_text(out, comment);
+	spfc_buf_adds(out, ") identity=");
+	spfc_buf_adds(out, identity);
+	spfc_buf_adds(out, "; ");
+	details(out, f);
+	spfc_buf_addc(out, ' ');
+}
+
+/* RFC 2045 token: printable, no space and no tspecials. */
+static int is_token(const char *s)
+{
+	size_t i;
+
+	if (!*s)
+		return 0;
+	for (i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c))
+			return 0;
+	}
+	return 1;
+}
+
+/* authres QuotableValue.quote_if_needed(): as is when it holds '@' or is
+ * a token, else a quoted-string with '"' and '\' escaped. */
+static void quotable(spfc_buf *out, const char *v)
+{
+	spfc_buf tmp;
+	size_t i;
+
+	spfc_buf_init(&tmp, 0);
+	render_text(&tmp, v);
+	if (strchr(spfc_buf_str(&tmp), '@') || is_token(spfc_buf_str(&tmp))) {
+		spfc_buf_adds(out, spfc_buf_str(&tmp));
+	} else {
+		spfc_buf_addc(out, '"');
+		for (i = 0; i < tmp.len; i++) {
+			char c = tmp.data[i];
+			if (c == '"' || c == '\\')
+				spfc_buf_addc(out, '\\');
+			spfc_buf_addc(out, c);
+		}
+		spfc_buf_addc(out, '"');
+	}
+	spfc_buf_free(&tmp);
+}
+
+static void add_lower(spfc_buf *out, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < RENDER_TEXT_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		spfc_buf_addc(out, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+	}
+}
+
+void render_ar_spf(spfc_buf *out, const char *authserv_id,
+		   const char *result_title, const char *comment,
+		   const char *identity, const char *prop_value,
+		   const struct render_fields *f)
+{
+	spfc_buf_adds(out, "Authentication-Results: ");
+	add_lower(out, authserv_id);
+	spfc_buf_adds(out, "; spf=");
+	add_lower(out, result_title);
+	if (comment && *comment) {
+		spfc_buf_adds(out, " (");
+		render_text(out, comment);
+		spfc_buf_addc(out, ')');
+	}
+	spfc_buf_adds(out, " smtp.");
+	spfc_buf_adds(out, identity);
+	spfc_buf_addc(out, '=');
+	quotable(out, prop_value);
+	spfc_buf_adds(out, " (");
+	details(out, f);
+	spfc_buf_addc(out, ')');
+}
+
+void render_skip(spfc_buf *out, int ar, const char *authserv_id,
+		 const char *comment, const struct render_fields *f)
+{
+	if (ar) {
+		spfc_buf_adds(out, "Authentication-Results: ");
+		add_lower(out, authserv_id);
+		spfc_buf_adds(out, "; none (");
+		spfc_buf_adds(out, comment);
+		spfc_buf_addc(out, ' ');
+		details(out, f);
+		spfc_buf_addc(out, ')');
+		return;
+	}
+	spfc_buf_adds(out, "X-Comment: ");
+	spfc_buf_adds(out, comment);
+	details(out, f);
+	spfc_buf_addc(out, ' ');
+}
+
+void render_reason(spfc_buf *out, const char *fmt, int defer,
+		   const char *spf, const char *scope, const char *id,
+		   const char *ip, const char *receiver)
+{
+	const char *p = fmt;
+
+	while (*p) {
+		if (strncmp(p, "{rejectdefer}", 13) == 0) {
+			spfc_buf_adds(out, defer ? "deferred" : "rejected");
+			p += 13;
+		} else if (strncmp(p, "{spf}", 5) == 0) {
+			render_text(out, spf);
+			p += 5;
+		} else if (strncmp(p, "{url}", 5) == 0) {
+			spfc_buf_adds(out, "http://www.openspf.net/Why?s=");
+			spfc_buf_adds(out, scope);
+			spfc_buf_adds(out, ";id=");
+			render_text(out, id);
+			spfc_buf_adds(out, ";ip=");
+			render_text(out, ip);
+			spfc_buf_adds(out, ";r=");
+			render_text(out, receiver);
+			p += 5;
+		} else if (p[0] == '{' && p[1] == '{') {
+			spfc_buf_addc(out, '{');	/* str.format escapes */
+			p += 2;
+		} else if (p[0] == '}' && p[1] == '}') {
+			spfc_buf_addc(out, '}');
+			p += 2;
+		} else {
+			unsigned char c = (unsigned char)*p++;
+			spfc_buf_addc(out, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+		}
+	}
+}

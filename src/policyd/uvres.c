@@ -1,0 +1,165 @@
+/*
+ * uvres.c - the libuv glue of uvres.h.
+ *
+ * Out of memory while adding a socket watch: the socket is still served
+ * by the timer (process() polls its sockets), only later.
+ */
+#include "uvres.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#define UVRES_FALLBACK_MS 10	/* timer step when a watch could not be made */
+
+struct watch {
+	uv_poll_t poll;
+	struct uvres *u;
+	int fd;
+	struct watch *next;
+};
+
+struct uvres {
+	uv_loop_t *loop;
+	spfc_resolver *r;
+	uv_timer_t timer;
+	uv_prepare_t prepare;
+	struct watch *watches;
+	int degraded;		/* a socket is not watched */
+	int closing;
+	int open_handles;
+};
+
+static void process_now(struct uvres *u)
+{
+	int64_t next = spfc_resolver_next_event(u->r);
+	int64_t now = spfc_resolver_now(u->r);
+
+	/* The zone resolver's clock is simulated: let it reach the next
+	 * answer.  A real clock is there already (the timer fired). */
+	if (next == INT64_MAX || next < now)
+		next = now;
+	spfc_resolver_process(u->r, next);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	struct watch *w = h->data;
+
+	(void)status;
+	(void)events;
+	process_now(w->u);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	process_now(t->data);
+}
+
+static void rearm(struct uvres *u)
+{
+	int64_t next = spfc_resolver_next_event(u->r);
+	int64_t now = spfc_resolver_now(u->r);
+	uint64_t delay;
+
+	if (u->closing)
+		return;
+	if (next == INT64_MAX) {
+		if (u->degraded && spfc_resolver_pending(u->r))
+			uv_timer_start(&u->timer, on_timer, UVRES_FALLBACK_MS, 0);
+		else
+			uv_timer_stop(&u->timer);
+		return;
+	}
+	delay = next > now ? (uint64_t)(next - now) : 0;
+	if (u->degraded && delay > UVRES_FALLBACK_MS)
+		delay = UVRES_FALLBACK_MS;
+	uv_timer_start(&u->timer, on_timer, delay, 0);
+}
+
+static void on_prepare(uv_prepare_t *p)
+{
+	rearm(p->data);
+}
+
+static void on_watch_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void on_watch(void *arg, int fd, int readable, int writable)
+{
+	struct uvres *u = arg;
+	struct watch **pp = &u->watches, *w;
+	int ev = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
+
+	while (*pp && (*pp)->fd != fd)
+		pp = &(*pp)->next;
+	w = *pp;
+	if (!ev) {
+		if (w) {
+			*pp = w->next;
+			uv_poll_stop(&w->poll);
+			uv_close((uv_handle_t *)&w->poll, on_watch_closed);
+		}
+		return;
+	}
+	if (!w) {
+		w = calloc(1, sizeof *w);
+		if (!w || uv_poll_init_socket(u->loop, &w->poll, fd) != 0) {
+			free(w);
+			u->degraded = 1;
+			return;
+		}
+		w->u = u;
+		w->fd = fd;
+		w->poll.data = w;
+		w->next = u->watches;
+		u->watches = w;
+	}
+	uv_poll_start(&w->poll, ev, on_poll);
+}
+
+struct uvres *uvres_new(uv_loop_t *loop, spfc_resolver *r)
+{
+	struct uvres *u = calloc(1, sizeof *u);
+
+	if (!u)
+		return NULL;
+	u->loop = loop;
+	u->r = r;
+	uv_timer_init(loop, &u->timer);
+	u->timer.data = u;
+	uv_prepare_init(loop, &u->prepare);
+	u->prepare.data = u;
+	uv_prepare_start(&u->prepare, on_prepare);
+	/* The prepare handle must not keep the loop alive on its own. */
+	uv_unref((uv_handle_t *)&u->prepare);
+	spfc_resolver_watch(r, on_watch, u);
+	return u;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct uvres *u = h->data;
+
+	if (--u->open_handles == 0)
+		free(u);
+}
+
+void uvres_close(struct uvres *u)
+{
+	struct watch *w;
+
+	if (!u)
+		return;
+	u->closing = 1;
+	spfc_resolver_watch(u->r, NULL, NULL);
+	while ((w = u->watches) != NULL) {
+		u->watches = w->next;
+		uv_poll_stop(&w->poll);
+		uv_close((uv_handle_t *)&w->poll, on_watch_closed);
+	}
+	u->open_handles = 2;
+	uv_close((uv_handle_t *)&u->timer, on_closed);
+	uv_close((uv_handle_t *)&u->prepare, on_closed);
+}
