@@ -138,7 +138,7 @@ struct conn *conn_new(struct policy *p, const struct conn_ops *ops, void *arg)
 	c->ops = ops;
 	c->arg = arg;
 	proto_reader_init(&c->reader);
-	spfc_buf_init(&c->pending, CONN_PENDING_MAX + PROTO_LINE_MAX);
+	spfc_buf_init(&c->pending, 2 * CONN_PENDING_MAX);
 	return c;
 }
 

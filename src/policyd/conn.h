@@ -15,7 +15,8 @@
 
 #include "policy.h"
 
-/* Bytes kept while a request is answered before reading pauses. */
+/* Bytes kept while a request is answered before reading pauses; a read
+ * already under way may add one chunk (<= CONN_PENDING_MAX) more. */
 #define CONN_PENDING_MAX (4 * PROTO_REQUEST_MAX)
 
 struct conn_ops {
