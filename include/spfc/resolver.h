@@ -129,8 +129,9 @@ void spfc_resolver_watch(spfc_resolver *r, spfc_watch_cb cb, void *arg);
 int64_t spfc_resolver_next_event(spfc_resolver *r);
 /* Queries started through this resolver since it was made. */
 uint64_t spfc_resolver_queries(const spfc_resolver *r);
-/* The backend's self pointer (for backend-specific calls). */
+/* The backend's self pointer and ops table (for backend-specific calls). */
 void *spfc_resolver_self(spfc_resolver *r);
+const spfc_resolver_ops *spfc_resolver_ops_of(const spfc_resolver *r);
 
 #ifdef __cplusplus
 }

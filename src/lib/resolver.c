@@ -89,3 +89,8 @@ void *spfc_resolver_self(spfc_resolver *r)
 {
 	return r->self;
 }
+
+const spfc_resolver_ops *spfc_resolver_ops_of(const spfc_resolver *r)
+{
+	return r->ops;
+}

@@ -14,7 +14,9 @@
 
 #include <stddef.h>
 
-#define CACHE_MAX_ENTRIES 4096	/* messages remembered per process */
+#define CACHE_MAX_ENTRIES 16384	/* messages remembered (listen mode) */
+#define CACHE_SPAWN_ENTRIES 1024	/* ... by one spawned process (one
+					   smtpd connection) */
 #define CACHE_KEY_MAX 256	/* bytes of an instance id */
 #define CACHE_TEXT_MAX 2048	/* bytes of a stored answer text */
 

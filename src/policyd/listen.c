@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LISTEN_READ_CHUNK 65536
+#define LISTEN_READ_CHUNK 16384
 
 struct server {
 	uv_loop_t *loop;

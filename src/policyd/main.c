@@ -11,6 +11,7 @@
  * and exit 1 before serving; a broken invariant -> abort.
  */
 #include "config.h"
+#include "cache.h"
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
@@ -18,6 +19,7 @@
 #include "uvres.h"
 
 #include <spfc/cares.h>
+#include <spfc/dnscache.h>
 #include <spfc/resolver.h>
 #include <spfc/zone.h>
 
@@ -35,7 +37,7 @@
 #define SPFC_VERSION "0.0"
 #endif
 
-#define READ_CHUNK 65536
+#define READ_CHUNK 16384
 
 static const char usage_text[] =
 	"usage: policyd-spf [--listen unix:PATH|inet:HOST:PORT] [--dns HOST[:PORT][,...]]\n"
@@ -285,7 +287,7 @@ int main(int argc, char **argv)
 	int check = 0, to_stderr = 0, opt, rc;
 	struct config cfg;
 	spfc_zone *zone = NULL;
-	spfc_resolver *res = NULL;
+	spfc_resolver *res = NULL, *cached = NULL;
 	uv_loop_t *loop;
 	struct uvres *glue;
 	struct policy *pol;
@@ -365,9 +367,15 @@ int main(int argc, char **argv)
 	if (gethostname(host, sizeof host) != 0)
 		memcpy(host, "unknown", 8);
 	host[sizeof host - 1] = '\0';
+	/* One answer cache for every check of the process. */
+	if (spfc_dnscache_new(res, NULL, &cached) != SPFC_OK) {
+		fprintf(stderr, "policyd-spf: out of memory\n");
+		return 1;
+	}
 	loop = uv_default_loop();
-	glue = uvres_new(loop, res);
-	pol = policy_new(loop, res, &cfg, host);
+	glue = uvres_new(loop, cached);
+	pol = policy_new(loop, cached, &cfg, host,
+			 listen_addr ? CACHE_MAX_ENTRIES : CACHE_SPAWN_ENTRIES);
 	if (!glue || !pol) {
 		fprintf(stderr, "policyd-spf: out of memory\n");
 		return 1;
@@ -381,6 +389,7 @@ int main(int argc, char **argv)
 	policy_free(pol);
 	uvres_close(glue);
 	uv_run(loop, UV_RUN_NOWAIT);
+	spfc_resolver_free(cached);
 	spfc_resolver_free(res);
 	spfc_zone_free(zone);
 	config_free(&cfg);

@@ -1051,7 +1051,8 @@ void policy_cancel(struct policy_job *j)
 }
 
 struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
-			  const struct config *cfg, const char *hostname)
+			  const struct config *cfg, const char *hostname,
+			  size_t instances)
 {
 	struct policy *p = calloc(1, sizeof *p);
 
@@ -1061,7 +1062,7 @@ struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
 	p->res = res;
 	p->cfg = cfg;
 	p->hostname = dup0(hostname ? hostname : "unknown");
-	p->cache = cache_new(CACHE_MAX_ENTRIES);
+	p->cache = cache_new(instances);
 	if (!p->hostname || !p->cache) {
 		policy_free(p);
 		return NULL;

@@ -28,9 +28,11 @@ struct policy_job;
 typedef void (*policy_done_cb)(void *arg, const char *action);
 
 /* cfg and res are borrowed and must outlive the policy (see
- * policy_set_config).  hostname: this host's name, for %{r}. */
+ * policy_set_config).  hostname: this host's name, for %{r}.
+ * instances: how many messages the per-instance cache remembers. */
 struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
-			  const struct config *cfg, const char *hostname);
+			  const struct config *cfg, const char *hostname,
+			  size_t instances);
 void policy_free(struct policy *p);
 /* Use another configuration for jobs started from now on. */
 void policy_set_config(struct policy *p, const struct config *cfg);
