@@ -103,6 +103,16 @@ struct config {
 	char *per_user;			/* Per_User as written ("text,/path"), NULL */
 	char *per_user_path;		/* the path part */
 
+	/* Listen mode (spfc's own options, not spf-engine's). */
+	char *listen;			/* Listen: unix:PATH or inet:HOST:PORT */
+	int socket_mode;		/* Socket_Mode, octal; default 0666 */
+	char *socket_owner;		/* Socket_Owner: user[:group] */
+	char *user;			/* User: drop privileges after binding */
+	int max_clients;		/* Max_Clients, default 1024 */
+	int max_checks;			/* Max_Checks (requests at once), default 10000 */
+	int idle_timeout;		/* Idle_Timeout seconds, default 600 */
+	int stats_interval;		/* Stats_Interval seconds, default 3600; 0 off */
+
 	struct config_problem *problems;
 	size_t nproblems;
 	size_t nerrors;

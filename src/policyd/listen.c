@@ -13,6 +13,9 @@
 
 #include <spfc/buf.h>
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +25,21 @@
 
 #define LISTEN_READ_CHUNK 16384
 
+#define LISTEN_DEFAULT_IDLE 600	/* seconds a client may stay silent */
+#define LISTEN_RETIRED_MAX 16	/* old configurations kept until idle */
+
 struct server {
 	uv_loop_t *loop;
 	struct policy *p;
+	const char *config_path;
+	struct config *cfg;		/* in force */
+	struct config *orig;		/* the caller's (never freed here) */
+	struct config *retired[LISTEN_RETIRED_MAX];
+	size_t nretired;
+	uv_signal_t sighup, sigusr1;
+	uv_timer_t stats;
+	size_t max_clients;
+	uint64_t idle_ms;
 	union {
 		uv_pipe_t pipe;
 		uv_tcp_t tcp;
@@ -42,7 +57,9 @@ struct client {
 		uv_tcp_t tcp;
 	} h;
 	struct conn *conn;
+	uv_timer_t idle;
 	int closing;
+	int handles;		/* open libuv handles of this client */
 };
 
 struct wreq {
@@ -55,6 +72,8 @@ static void on_client_closed(uv_handle_t *h)
 	struct client *cl = h->data;
 	struct server *s = cl->s;
 
+	if (--cl->handles > 0)
+		return;
 	conn_free(cl->conn);
 	free(cl);
 	s->clients--;
@@ -68,6 +87,21 @@ static void client_close(struct client *cl)
 		return;
 	cl->closing = 1;
 	uv_close((uv_handle_t *)&cl->h, on_client_closed);
+	uv_close((uv_handle_t *)&cl->idle, on_client_closed);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	struct client *cl = t->data;
+
+	log_msg(2, "closing a client that stayed silent too long");
+	client_close(cl);
+}
+
+static void touch(struct client *cl)
+{
+	if (!cl->closing && cl->s->idle_ms)
+		uv_timer_start(&cl->idle, on_idle, cl->s->idle_ms, 0);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -111,6 +145,7 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 	struct client *cl = st->data;
 
 	if (n > 0) {
+		touch(cl);
 		conn_input(cl->conn, buf->base, (size_t)n);
 	} else if (n < 0) {
 		uv_read_stop(st);
@@ -158,16 +193,26 @@ static void on_connection(uv_stream_t *server, int status)
 	else
 		uv_tcp_init(s->loop, &cl->h.tcp);
 	cl->h.pipe.data = cl;
+	uv_timer_init(s->loop, &cl->idle);
+	cl->idle.data = cl;
+	cl->handles = 2;
 	s->clients++;
 	if (uv_accept(server, (uv_stream_t *)&cl->h) != 0) {
 		client_close(cl);
 		return;
 	}
-	if (s->clients > LISTEN_MAX_CLIENTS || s->stopping) {
-		log_msg(0, "too many clients: connection closed (limit reached)");
+	if (s->clients > s->max_clients || s->stopping) {
+		spfc_buf m;
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, "client limit reached (Max_Clients = ");
+		spfc_buf_addu(&m, s->max_clients);
+		spfc_buf_adds(&m, "): new connection closed");
+		log_msg(0, spfc_buf_str(&m));
+		spfc_buf_free(&m);
 		client_close(cl);
 		return;
 	}
+	touch(cl);
 	cl->conn = conn_new(s->p, &client_ops, cl);
 	if (!cl->conn) {
 		client_close(cl);
@@ -176,18 +221,135 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&cl->h, on_alloc, on_read);
 }
 
+static void log_stats(struct server *s)
+{
+	spfc_buf m;
+
+	spfc_buf_init(&m, 0);
+	policy_stats_format(s->p, &m);
+	log_msg(0, spfc_buf_str(&m));
+	spfc_buf_free(&m);
+}
+
+static void on_stats_timer(uv_timer_t *t)
+{
+	log_stats(t->data);
+}
+
+/* SIGHUP: read the configuration again; a file with errors is refused and
+ * the one in force kept.  Jobs in progress finish with the configuration
+ * they started with, so the old one is retired, not freed. */
+static void reload(struct server *s)
+{
+	struct config *n = calloc(1, sizeof *n);
+	size_t i;
+
+	if (!n || config_init(n) < 0) {
+		free(n);
+		log_err(0, "reload: out of memory; configuration unchanged");
+		return;
+	}
+	if (config_load(n, s->config_path) < 0 || n->nerrors) {
+		for (i = 0; i < n->nproblems; i++)
+			log_msg2(0, "reload: ", n->problems[i].text);
+		log_err(0, "reload: the new configuration has errors; the old one is kept");
+		config_free(n);
+		free(n);
+		return;
+	}
+	if (!policy_busy(s->p)) {	/* nobody uses the old ones any more */
+		for (i = 0; i < s->nretired; i++) {
+			if (s->retired[i] == s->orig)
+				continue;	/* the caller's */
+			config_free(s->retired[i]);
+			free(s->retired[i]);
+		}
+		s->nretired = 0;
+	}
+	if (s->nretired == LISTEN_RETIRED_MAX) {
+		log_err(0, "reload: too many reloads in progress; try again later");
+		config_free(n);
+		free(n);
+		return;
+	}
+	s->retired[s->nretired++] = s->cfg;
+	s->cfg = n;
+	policy_set_config(s->p, n);
+	log_set_level(n->debug_level);
+	log_msg2(0, "configuration reloaded from ", s->config_path);
+}
+
 static void on_signal(uv_signal_t *h, int sig)
 {
 	struct server *s = h->data;
 
-	(void)sig;
+	if (sig == SIGHUP) {
+		reload(s);
+		return;
+	}
+	if (sig == SIGUSR1) {
+		log_stats(s);
+		return;
+	}
 	log_msg(1, "stopping: finishing the requests in flight");
 	s->stopping = 1;
 	uv_close((uv_handle_t *)&s->h, NULL);
 	uv_signal_stop(&s->sigterm);
 	uv_signal_stop(&s->sigint);
+	uv_signal_stop(&s->sighup);
+	uv_signal_stop(&s->sigusr1);
+	uv_timer_stop(&s->stats);
 	if (s->clients == 0)
 		uv_stop(s->loop);
+}
+
+/* Socket_Owner "user[:group]" and User: look up ids. */
+static int lookup_user(const char *spec, uid_t *uid, gid_t *gid, int *has_gid)
+{
+	char name[256];
+	const char *colon = strchr(spec, ':');
+	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	struct passwd *pw;
+
+	*has_gid = 0;
+	if (n == 0 || n >= sizeof name)
+		return -1;
+	memcpy(name, spec, n);
+	name[n] = '\0';
+	pw = getpwnam(name);
+	if (!pw)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (colon) {
+		struct group *gr = getgrnam(colon + 1);
+		if (!gr)
+			return -1;
+		*gid = gr->gr_gid;
+		*has_gid = 1;
+	}
+	return 0;
+}
+
+static int drop_privileges(const char *user)
+{
+	uid_t uid;
+	gid_t gid;
+	int has_gid;
+	struct passwd *pw;
+
+	if (lookup_user(user, &uid, &gid, &has_gid) < 0)
+		return -1;
+	pw = getpwuid(uid);
+	if (setgroups(0, NULL) != 0 && errno != EPERM)
+		return -1;
+	if (pw && initgroups(pw->pw_name, gid) != 0 && errno != EPERM)
+		return -1;
+	if (setgid(gid) != 0 || setuid(uid) != 0)
+		return -1;
+	if (setuid(0) == 0 && uid != 0)	/* must not be able to regain root */
+		return -1;
+	return 0;
 }
 
 /* "inet:HOST:PORT" or "unix:PATH" (a bare path means unix). */
@@ -236,42 +398,91 @@ static int bind_addr(struct server *s, const char *addr)
 	s->h.pipe.data = s;
 	if (uv_pipe_bind(&s->h.pipe, addr) != 0)
 		return -1;
-	chmod(addr, 0666);
+	if (chmod(addr, (mode_t)(s->cfg->socket_mode ? s->cfg->socket_mode : 0666)) != 0)
+		return -1;
+	if (s->cfg->socket_owner) {
+		uid_t uid;
+		gid_t gid;
+		int has_gid;
+		if (lookup_user(s->cfg->socket_owner, &uid, &gid, &has_gid) < 0 ||
+		    chown(addr, uid, has_gid ? gid : (gid_t)-1) != 0) {
+			fprintf(stderr, "policyd-spf: Socket_Owner %s: cannot set\n",
+				s->cfg->socket_owner);
+			return -1;
+		}
+	}
 	return 0;
 }
 
-int run_listen(uv_loop_t *loop, struct policy *p, const struct config *cfg,
+int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 	       const char *addr, const char *config_path)
 {
 	struct server s;
+	size_t i;
 
-	(void)cfg;
-	(void)config_path;
 	memset(&s, 0, sizeof s);
 	s.loop = loop;
 	s.p = p;
+	s.cfg = cfg;
+	s.orig = cfg;
+	s.config_path = config_path;
+	s.max_clients = cfg->max_clients > 0 ? (size_t)cfg->max_clients : LISTEN_MAX_CLIENTS;
+	s.idle_ms = (uint64_t)(cfg->idle_timeout > 0 ? cfg->idle_timeout : LISTEN_DEFAULT_IDLE) * 1000;
+	if (cfg->max_checks > 0)
+		policy_set_max_jobs(p, (size_t)cfg->max_checks);
 	if (bind_addr(&s, addr) != 0 ||
 	    uv_listen((uv_stream_t *)&s.h, LISTEN_BACKLOG, on_connection) != 0) {
 		fprintf(stderr, "policyd-spf: cannot listen on %s\n", addr);
 		free(s.unix_path);
 		return 1;
 	}
+	if (cfg->user && drop_privileges(cfg->user) < 0) {
+		fprintf(stderr, "policyd-spf: cannot switch to user %s\n", cfg->user);
+		free(s.unix_path);
+		return 1;
+	}
 	uv_signal_init(loop, &s.sigterm);
 	uv_signal_init(loop, &s.sigint);
-	s.sigterm.data = s.sigint.data = &s;
+	uv_signal_init(loop, &s.sighup);
+	uv_signal_init(loop, &s.sigusr1);
+	s.sigterm.data = s.sigint.data = s.sighup.data = s.sigusr1.data = &s;
 	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s.sigint, on_signal, SIGINT);
+	uv_signal_start(&s.sighup, on_signal, SIGHUP);
+	uv_signal_start(&s.sigusr1, on_signal, SIGUSR1);
+	uv_timer_init(loop, &s.stats);
+	s.stats.data = &s;
+	if (cfg->stats_interval > 0) {
+		uint64_t ms = (uint64_t)cfg->stats_interval * 1000;
+		uv_timer_start(&s.stats, on_stats_timer, ms, ms);
+		uv_unref((uv_handle_t *)&s.stats);
+	}
 	log_msg2(1, "listening on ", addr);
 	uv_run(loop, UV_RUN_DEFAULT);
-	if (!uv_is_closing((uv_handle_t *)&s.sigterm)) {
-		uv_close((uv_handle_t *)&s.sigterm, NULL);
-		uv_close((uv_handle_t *)&s.sigint, NULL);
-	}
-	if (!s.stopping)
+	log_stats(&s);
+	if (!s.stopping) {
 		uv_close((uv_handle_t *)&s.h, NULL);
+		uv_signal_stop(&s.sigterm);
+	}
+	uv_close((uv_handle_t *)&s.sigterm, NULL);
+	uv_close((uv_handle_t *)&s.sigint, NULL);
+	uv_close((uv_handle_t *)&s.sighup, NULL);
+	uv_close((uv_handle_t *)&s.sigusr1, NULL);
+	uv_close((uv_handle_t *)&s.stats, NULL);
 	uv_run(loop, UV_RUN_NOWAIT);
 	if (s.unix_path)
 		unlink(s.unix_path);
 	free(s.unix_path);
+	policy_set_config(p, cfg);
+	if (s.cfg != cfg) {
+		config_free(s.cfg);
+		free(s.cfg);
+	}
+	for (i = 0; i < s.nretired; i++) {
+		if (s.retired[i] != cfg) {
+			config_free(s.retired[i]);
+			free(s.retired[i]);
+		}
+	}
 	return 0;
 }

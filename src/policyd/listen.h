@@ -18,8 +18,10 @@
 #define LISTEN_BACKLOG 128
 
 /* Serve until SIGTERM/SIGINT (then finish the requests in flight).
- * Returns the exit status. */
-int run_listen(uv_loop_t *loop, struct policy *p, const struct config *cfg,
+ * SIGHUP reloads the configuration from config_path (a file with errors is
+ * refused, the old one kept); SIGUSR1 logs the counters.  cfg stays the
+ * caller's.  Returns the exit status. */
+int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 	       const char *addr, const char *config_path);
 
 #endif

@@ -332,6 +332,8 @@ int main(int argc, char **argv)
 	}
 	rc = config_load(&cfg, path);
 	log_set_level(cfg.debug_level);
+	if (!listen_addr)
+		listen_addr = cfg.listen;
 	if (check) {
 		spfc_buf out;
 		spfc_buf_init(&out, 0);

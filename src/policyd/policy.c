@@ -19,6 +19,7 @@
 #include "render.h"
 
 #include <spfc/buf.h>
+#include <spfc/dnscache.h>
 #include <spfc/spfc.h>
 
 #include <stdlib.h>
@@ -37,7 +38,11 @@ struct policy {
 	const struct config *cfg;
 	char *hostname;
 	struct cache *cache;
-	size_t inflight;
+	size_t inflight;		/* SPF checks running */
+	size_t jobs, max_jobs;		/* requests being answered, cap */
+	struct policy_job *park_head, *park_tail; /* waiting for room */
+	int cap_logged;
+	struct policy_stats st;
 };
 
 struct policy_job {
@@ -63,6 +68,10 @@ struct policy_job {
 	int check_done;		/* the running check finished */
 	int in_step;
 	int starting;		/* inside policy_start: deliver later */
+	int active;		/* counted in p->jobs */
+	int parked;		/* waiting for room (p->max_jobs) */
+	struct policy_job *pnext, *pprev;
+	uint64_t t0;		/* uv_now() at the start, ms */
 	uv_timer_t timer;
 	int timer_on;
 
@@ -275,12 +284,55 @@ static void on_timer_closed(uv_handle_t *h)
 	job_free(h->data);
 }
 
-static void job_release(struct policy_job *j)
+static void drop_check(struct policy_job *j)
 {
 	if (j->chk) {
 		spfc_check_free(j->chk);
 		j->chk = NULL;
 		j->p->inflight--;
+	}
+}
+
+static void unpark(struct policy_job *j)
+{
+	struct policy *p = j->p;
+
+	if (j->pprev)
+		j->pprev->pnext = j->pnext;
+	else
+		p->park_head = j->pnext;
+	if (j->pnext)
+		j->pnext->pprev = j->pprev;
+	else
+		p->park_tail = j->pprev;
+	j->pnext = j->pprev = NULL;
+	j->parked = 0;
+}
+
+static void step(struct policy_job *j);
+
+/* Start parked jobs while there is room. */
+static void wake_parked(struct policy *p)
+{
+	while (p->park_head && p->jobs < p->max_jobs) {
+		struct policy_job *j = p->park_head;
+		unpark(j);
+		j->active = 1;
+		p->jobs++;
+		step(j);
+	}
+}
+
+static void job_release(struct policy_job *j)
+{
+	struct policy *p = j->p;
+
+	drop_check(j);
+	if (j->parked) {
+		unpark(j);
+	} else if (j->active) {
+		j->active = 0;
+		p->jobs--;
 	}
 	if (j->timer_on) {
 		j->timer_on = 0;
@@ -288,6 +340,25 @@ static void job_release(struct policy_job *j)
 	} else {
 		job_free(j);
 	}
+	wake_parked(p);
+}
+
+static const uint64_t lat_bound[POLICY_LAT_BUCKETS] = {
+	1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000,
+	60000, UINT64_MAX,
+};
+
+static void count_answer(struct policy_job *j, enum act act)
+{
+	struct policy *p = j->p;
+	uint64_t ms = uv_now(p->loop) - j->t0;
+	size_t i = 0;
+
+	p->st.answered++;
+	p->st.actions[act]++;
+	while (i + 1 < POLICY_LAT_BUCKETS && ms > lat_bound[i])
+		i++;
+	p->st.latency[i]++;
 }
 
 /* Turn the decision into the action text (policyd_spf.py's main loop),
@@ -361,6 +432,7 @@ static void deliver(struct policy_job *j)
 		spfc_buf_reset(a);
 		spfc_buf_adds(a, "dunno");
 	}
+	count_answer(j, act);
 	spfc_buf_free(&qid);
 	spfc_buf_free(&line);
 	if (j->cb)
@@ -428,7 +500,6 @@ static void bypass(struct policy_job *j, const char *comment)
 
 /* ---- running checks ---------------------------------------------------- */
 
-static void step(struct policy_job *j);
 static void timer_init(struct policy_job *j);
 
 static void on_check_done(spfc_check *c, void *arg)
@@ -447,8 +518,10 @@ static void on_deadline(uv_timer_t *t)
 {
 	struct policy_job *j = t->data;
 
-	if (j->chk && !j->check_done)
+	if (j->chk && !j->check_done) {
+		j->p->st.deadlines++;
 		spfc_check_expire(j->chk);	/* calls on_check_done */
+	}
 }
 
 /* Start a check; returns 0, or -1 (then the job is finished dunno). */
@@ -459,10 +532,7 @@ static int run_check(struct policy_job *j, const char *sender,
 	spfc_options o;
 	spfc_request q;
 
-	spfc_check_free(j->chk);
-	if (j->chk)
-		j->p->inflight--;
-	j->chk = NULL;
+	drop_check(j);
 	spfc_options_init(&o);
 	o.timeout_ms = (int64_t)seconds * 1000;
 	o.void_limit = (unsigned)j->cfg->void_limit;
@@ -569,6 +639,7 @@ static void helo_done(struct policy_job *j)
 
 	spfc_buf_init(&expl, 0);
 	explanation(&expl, j->chk);
+	j->p->st.results[0][r]++;
 	j->helo_res = r;
 	j->helo_err = r == SPFC_PERMERROR || r == SPFC_TEMPERROR;
 	if (cfg->helo_reject == POL_NULL && j->sender && *j->sender) {
@@ -665,6 +736,7 @@ static void mfrom_done(struct policy_job *j)
 
 	spfc_buf_init(&expl, 0);
 	explanation(&expl, j->chk);
+	j->p->st.results[1][r]++;
 	at = strchr(j->sender, '@');
 	sdomain = at ? at + 1 : "";
 	act = result_action(cfg, 0, r, sdomain, &local);
@@ -772,9 +844,7 @@ static void step(struct policy_job *j)
 		case ST_DOMAIN_WL:
 			if (j->chk && j->check_done) {
 				int pass = spfc_check_result(j->chk) == SPFC_PASS;
-				spfc_check_free(j->chk);
-				j->chk = NULL;
-				j->p->inflight--;
+				drop_check(j);
 				if (pass) {
 					bypass(j, "SPF skipped for whitelisted relay domain - ");
 					break;
@@ -793,9 +863,7 @@ static void step(struct policy_job *j)
 		case ST_HELO_WL:
 			if (j->chk && j->check_done) {
 				int pass = spfc_check_result(j->chk) == SPFC_PASS;
-				spfc_check_free(j->chk);
-				j->chk = NULL;
-				j->p->inflight--;
+				drop_check(j);
 				if (pass) {
 					bypass(j, "SPF skipped for whitelisted HELO domain - ");
 					break;
@@ -822,9 +890,7 @@ static void step(struct policy_job *j)
 		case ST_PTR_WL:
 			if (j->chk && j->check_done) {
 				int pass = spfc_check_result(j->chk) == SPFC_PASS;
-				spfc_check_free(j->chk);
-				j->chk = NULL;
-				j->p->inflight--;
+				drop_check(j);
 				if (pass) {
 					bypass(j, "SPF skipped for PTR whitelisted relay domain - ");
 					break;
@@ -878,11 +944,7 @@ static void step(struct policy_job *j)
 				mfrom_done(j);
 				break;
 			}
-			if (j->chk) {
-				spfc_check_free(j->chk);
-				j->chk = NULL;
-				j->p->inflight--;
-			}
+			drop_check(j);
 			mfrom_begin(j);
 			break;
 		case ST_DONE:
@@ -929,6 +991,8 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	spfc_buf_init(&j->text, 0);
 	spfc_buf_init(&j->answer, 0);
 	j->stage = ST_DOMAIN_WL;
+	j->t0 = uv_now(p->loop);
+	p->st.requests++;
 
 	if (cfg->mock) {
 		/* BRIEF difference 9: written at once, strict boolean */
@@ -1029,6 +1093,30 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		}
 	}
 run:
+	if (!j->finished && p->jobs >= p->max_jobs) {
+		/* wait for room: started by wake_parked() */
+		if (!p->cap_logged) {
+			spfc_buf m;
+			spfc_buf_init(&m, 0);
+			spfc_buf_adds(&m, "limit of requests in progress reached (");
+			spfc_buf_addu(&m, p->max_jobs);
+			spfc_buf_adds(&m, "): new requests wait their turn");
+			log_msg(0, spfc_buf_str(&m));
+			spfc_buf_free(&m);
+			p->cap_logged = 1;
+		}
+		p->st.waited++;
+		j->parked = 1;
+		j->pprev = p->park_tail;
+		if (p->park_tail)
+			p->park_tail->pnext = j;
+		else
+			p->park_head = j;
+		p->park_tail = j;
+		return j;
+	}
+	j->active = 1;
+	p->jobs++;
 	j->starting = 1;
 	step(j);
 	j->starting = 0;
@@ -1040,11 +1128,7 @@ void policy_cancel(struct policy_job *j)
 	if (!j)
 		return;
 	j->cb = NULL;
-	if (j->chk) {
-		spfc_check_free(j->chk);
-		j->chk = NULL;
-		j->p->inflight--;
-	}
+	drop_check(j);
 	if (j->timer_on)
 		uv_timer_stop(&j->timer);
 	job_release(j);
@@ -1062,6 +1146,7 @@ struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
 	p->res = res;
 	p->cfg = cfg;
 	p->hostname = dup0(hostname ? hostname : "unknown");
+	p->max_jobs = POLICY_MAX_JOBS;
 	p->cache = cache_new(instances);
 	if (!p->hostname || !p->cache) {
 		policy_free(p);
@@ -1087,4 +1172,89 @@ void policy_set_config(struct policy *p, const struct config *cfg)
 size_t policy_inflight(const struct policy *p)
 {
 	return p->inflight;
+}
+
+void policy_set_max_jobs(struct policy *p, size_t n)
+{
+	p->max_jobs = n ? n : 1;
+	wake_parked(p);
+}
+
+static uint64_t percentile(const struct policy_stats *st, unsigned pct)
+{
+	uint64_t total = 0, seen = 0;
+	size_t i;
+
+	for (i = 0; i < POLICY_LAT_BUCKETS; i++)
+		total += st->latency[i];
+	if (!total)
+		return 0;
+	for (i = 0; i < POLICY_LAT_BUCKETS; i++) {
+		seen += st->latency[i];
+		if (seen * 100 >= total * pct)
+			return lat_bound[i];
+	}
+	return lat_bound[POLICY_LAT_BUCKETS - 1];
+}
+
+static void add_kv(spfc_buf *b, const char *k, uint64_t v)
+{
+	spfc_buf_addc(b, ' ');
+	spfc_buf_adds(b, k);
+	spfc_buf_addc(b, '=');
+	spfc_buf_addu(b, v);
+}
+
+void policy_stats_format(const struct policy *p, spfc_buf *out)
+{
+	static const char *const act_names[] = {
+		"dunno", "dunno", "prepend", "reject", "defer", "restriction", "mock",
+	};
+	static const char *const id_names[] = {"helo", "mailfrom"};
+	const struct policy_stats *st = &p->st;
+	spfc_dnscache_stats dc;
+	uint64_t acts[7];
+	int i, k;
+
+	spfc_buf_adds(out, "stats:");
+	add_kv(out, "requests", st->requests);
+	add_kv(out, "answered", st->answered);
+	add_kv(out, "in_progress", p->jobs);
+	add_kv(out, "checks_in_flight", p->inflight);
+	add_kv(out, "waited", st->waited);
+	for (k = 0; k < 2; k++) {
+		spfc_buf_adds(out, "; ");
+		spfc_buf_adds(out, id_names[k]);
+		spfc_buf_addc(out, ':');
+		for (i = 0; i < 7; i++)
+			add_kv(out, spfc_result_name((spfc_result)i), st->results[k][i]);
+	}
+	spfc_buf_adds(out, "; actions:");
+	memcpy(acts, st->actions, sizeof acts);
+	acts[ACT_DUNNO] += acts[ACT_NONE];
+	for (i = ACT_DUNNO; i <= ACT_RAW; i++)
+		add_kv(out, act_names[i], acts[i]);
+	spfc_dnscache_stats_get(p->res, &dc);
+	spfc_buf_adds(out, "; dns cache:");
+	add_kv(out, "hits", dc.hits);
+	add_kv(out, "misses", dc.misses);
+	add_kv(out, "joined", dc.joined);
+	add_kv(out, "entries", dc.entries);
+	spfc_buf_adds(out, "; dns:");
+	add_kv(out, "queries", dc.misses);
+	add_kv(out, "deadlines", st->deadlines);
+	spfc_buf_adds(out, "; latency_ms:");
+	add_kv(out, "p50", percentile(st, 50));
+	add_kv(out, "p90", percentile(st, 90));
+	add_kv(out, "p99", percentile(st, 99));
+}
+
+size_t policy_busy(const struct policy *p)
+{
+	size_t n = p->jobs;
+	const struct policy_job *j;
+
+	for (j = p->park_head; j; j = j->pnext)
+		n++;
+	return n;
 }

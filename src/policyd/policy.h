@@ -19,6 +19,9 @@
 #include "config.h"
 #include "proto.h"
 
+#include <spfc/buf.h>
+#include <stdint.h>
+
 struct policy;
 struct policy_job;
 
@@ -46,7 +49,27 @@ struct policy_job *policy_start(struct policy *p,
 /* Stop a job that has not called back: its callback will not run. */
 void policy_cancel(struct policy_job *j);
 
+/* Requests being answered or waiting their turn. */
+size_t policy_busy(const struct policy *p);
 /* Checks (HELO or MAIL FROM or whitelist) in flight. */
 size_t policy_inflight(const struct policy *p);
+
+/* At most n requests are answered at once; more wait their turn (a log
+ * line says when the limit is first reached).  Default POLICY_MAX_JOBS. */
+#define POLICY_MAX_JOBS 10000
+void policy_set_max_jobs(struct policy *p, size_t n);
+
+/* Latency buckets of the statistics (upper bounds, ms). */
+#define POLICY_LAT_BUCKETS 16
+
+struct policy_stats {
+	uint64_t requests, answered, waited, deadlines;
+	uint64_t results[2][7];		/* [helo, mailfrom][spfc_result] */
+	uint64_t actions[7];		/* by enum act (policy.c) */
+	uint64_t latency[POLICY_LAT_BUCKETS];
+};
+
+/* One line with every counter, for the log (SIGUSR1, periodically). */
+void policy_stats_format(const struct policy *p, spfc_buf *out);
 
 #endif
