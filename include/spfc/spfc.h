@@ -98,6 +98,9 @@ typedef struct spfc_options {
 	 * up.  Lets a caller apply SPF's rules to a policy of its own, e.g.
 	 * "v=spf1 ptr:example.com -all". */
 	const char *record;
+	/* 1: fetch and expand exp= for a SoftFail too, as pyspf (and so
+	 * spf-engine) does; RFC 7208 §6.2 explains only a Fail. */
+	unsigned exp_softfail;
 } spfc_options;
 
 void spfc_options_init(spfc_options *o);
@@ -149,7 +152,8 @@ spfc_status spfc_check_run(spfc_resolver *r, const spfc_options *o,
 
 spfc_result spfc_check_result(const spfc_check *c);
 /* The explanation (RFC 7208 §6.2): the expanded exp= text, or the
- * default_exp, for a Fail; "" otherwise.  Raw bytes from DNS: sanitize
+ * default_exp, for a Fail (and a SoftFail with o->exp_softfail, without
+ * the default); "" otherwise.  Raw bytes from DNS: sanitize
  * before use in a header or reply (see header.h). */
 const char *spfc_check_explanation(const spfc_check *c);
 /* The term that decided the result ("ip4:192.0.2.0/24", "-all",
@@ -158,6 +162,9 @@ const char *spfc_check_mechanism(const spfc_check *c);
 /* For TempError/PermError: what went wrong, naming the term or lookup,
  * e.g. "Unknown mechanism found: foo".  "" otherwise. */
 const char *spfc_check_problem(const spfc_check *c);
+/* The text of the SPF record published by the checked domain itself
+ * ("" when it has none or the check ended before reading it). */
+const char *spfc_check_record(const spfc_check *c);
 /* The domain whose record gave the result (the top-level domain). */
 const char *spfc_check_domain(const spfc_check *c);
 /* The sender as evaluated (postmaster@helo for a null sender). */

@@ -116,6 +116,7 @@ struct spfc_check {
 	int done;
 	spfc_result result;
 	char *explanation, *mechanism, *problem, *domain;
+	char *top_record;	/* the checked domain's own record */
 	spfc_buf trace;
 
 	spfc_check_cb cb;
@@ -773,7 +774,8 @@ static void frame_result(struct spfc_check *c, spfc_result r)
 	}
 	/* The top-level frame decided. */
 	c->result = r;
-	if (r == SPFC_FAIL && f->rec && f->rec->exp >= 0) {
+	if ((r == SPFC_FAIL || (r == SPFC_SOFTFAIL && c->opt.exp_softfail)) &&
+	    f->rec && f->rec->exp >= 0) {
 		start_exp(c);
 		return;
 	}
@@ -827,6 +829,8 @@ static void frame_fetched(struct spfc_check *c)
 		return;
 	}
 	spfc_buf_free(&why);
+	if (c->depth == 1 && !f->via_redirect && !c->top_record)
+		c->top_record = dupn(f->spf, f->spf_len);
 	if (tracing(c)) {
 		spfc_buf_adds(tr(c), "record of ");
 		add_safe(&c->trace, f->domain, strlen(f->domain));
@@ -1140,12 +1144,12 @@ static void step_exp(struct spfc_check *c)
 		c->exp_domain = expand(c, t->spec, t->spec_len, f->domain, MACRO_DOMAIN);
 		if (!c->exp_domain || !name_queryable(c->exp_domain, strlen(c->exp_domain)) ||
 		    ask(c, c->exp_domain, SPFC_RR_TXT, L_EXP, 0) < 0)
-			finish(c, SPFC_FAIL);
+			finish(c, c->result);
 		return;
 	}
 	if (!c->exp_text ||
 	    macro_check(c->exp_text, strlen(c->exp_text), MACRO_EXP, &uses_p, NULL) < 0) {
-		finish(c, SPFC_FAIL);
+		finish(c, c->result);
 		return;
 	}
 	if (uses_p && !need_ptr(c))
@@ -1155,7 +1159,7 @@ static void step_exp(struct spfc_check *c)
 		free(c->explanation);
 		c->explanation = text;
 	}
-	finish(c, SPFC_FAIL);
+	finish(c, c->result);
 }
 
 static void run(struct spfc_check *c)
@@ -1309,7 +1313,7 @@ void spfc_check_expire(spfc_check *c)
 	if (c->done)
 		return;
 	if (c->phase == PH_EXP) {	/* the result stands; no explanation */
-		finish(c, SPFC_FAIL);
+		finish(c, c->result);
 		notify(c);
 		return;
 	}
@@ -1353,6 +1357,7 @@ void spfc_check_free(spfc_check *c)
 	free(c->mechanism);
 	free(c->problem);
 	free(c->domain);
+	free(c->top_record);
 	spfc_buf_free(&c->trace);
 	free(c);
 }
@@ -1396,6 +1401,10 @@ const char *spfc_check_problem(const spfc_check *c)
 	return c->problem ? c->problem : "";
 }
 const char *spfc_check_domain(const spfc_check *c) { return c->domain; }
+const char *spfc_check_record(const spfc_check *c)
+{
+	return c->top_record ? c->top_record : "";
+}
 const char *spfc_check_sender(const spfc_check *c) { return c->sender; }
 const char *spfc_check_helo(const spfc_check *c) { return c->helo; }
 const spfc_addr *spfc_check_ip(const spfc_check *c) { return &c->ip_orig; }
