@@ -79,6 +79,7 @@ struct frame {
 
 struct ptrdata {
 	int state;		/* 0 not started, 1 running, 2 done */
+	int void_counted;	/* its void lookup was counted */
 	spfc_dns_rcode rc;
 	char **names;
 	int *valid;
@@ -633,28 +634,38 @@ static void on_answer(void *arg, const spfc_dns_answer *a)
 
 /* ---- %{p} and ptr ---------------------------------------------------- */
 
-/* 1 when the validated PTR names are known; else starts or waits. */
-static int need_ptr(struct spfc_check *c)
+static int count_void(struct spfc_check *c);
+
+/* The validated PTR names, for the ptr mechanism and %{p}: 1 when known,
+ * 0 while the lookups run, -1 when the check ended.  With `counts`, a PTR
+ * lookup that found nothing is a void lookup (once per check), as pyspf
+ * counts it; the exp= text does not count (§6.2). */
+static int need_ptr(struct spfc_check *c, int counts)
 {
 	spfc_buf name;
 
-	if (c->ptr.state == 2)
-		return 1;
 	if (c->ptr.state == 1) {
 		if (c->outstanding)
 			return 0;
 		c->ptr.state = 2;
-		return 1;
 	}
-	c->ptr.state = 1;
-	spfc_buf_init(&name, 128);
-	name_reverse(&c->ip, &name);
-	if (ask(c, spfc_buf_str(&name), SPFC_RR_PTR, L_PTR, 0) < 0)
-		c->ptr.rc = SPFC_DNS_SERVFAIL;
-	spfc_buf_free(&name);
-	if (c->outstanding)
-		return 0;
-	c->ptr.state = 2;
+	if (c->ptr.state == 0) {
+		c->ptr.state = 1;
+		spfc_buf_init(&name, 128);
+		name_reverse(&c->ip, &name);
+		if (ask(c, spfc_buf_str(&name), SPFC_RR_PTR, L_PTR, 0) < 0)
+			c->ptr.rc = SPFC_DNS_SERVFAIL;
+		spfc_buf_free(&name);
+		if (c->outstanding)
+			return 0;
+		c->ptr.state = 2;
+	}
+	if (counts && !c->ptr.void_counted &&
+	    (c->ptr.rc == SPFC_DNS_NXDOMAIN || c->ptr.rc == SPFC_DNS_NODATA)) {
+		c->ptr.void_counted = 1;
+		if (count_void(c) < 0)
+			return -1;
+	}
 	return 1;
 }
 
@@ -883,8 +894,11 @@ static enum verdict term_target(struct spfc_check *c, struct frame *f,
 	if (!t->spec) {
 		f->w.target = dups(f->domain);
 	} else {
-		if (t->spec_uses_p && !need_ptr(c))
-			return V_WAIT;
+		if (t->spec_uses_p) {
+			int r = need_ptr(c, 1);
+			if (r <= 0)
+				return r == 0 ? V_WAIT : V_DONE;
+		}
 		f->w.target = expand(c, t->spec, t->spec_len, f->domain, MACRO_DOMAIN);
 	}
 	if (!f->w.target) {
@@ -927,30 +941,14 @@ static enum verdict eval_term(struct spfc_check *c, struct frame *f)
 	}
 	if (t->type == T_PTR) {
 		/* The PTR data first (it may also be needed by %{p}). */
-		if (!w->started) {
-			int fresh = c->ptr.state == 0;
-			if (!need_ptr(c)) {
-				w->started = 1;
-				return V_WAIT;
-			}
-			if (fresh && c->ptr.rc != SPFC_DNS_OK)
-				w->isvoid = c->ptr.rc == SPFC_DNS_NXDOMAIN ||
-					    c->ptr.rc == SPFC_DNS_NODATA;
-			w->started = 2;
-		} else if (w->started == 1) {
-			need_ptr(c);
-			if (c->ptr.rc == SPFC_DNS_NXDOMAIN || c->ptr.rc == SPFC_DNS_NODATA)
-				w->isvoid = 1;
-			w->started = 2;
-		}
+		int r = need_ptr(c, 1);
+		if (r == 0)
+			return V_WAIT;
+		if (r < 0)
+			return V_DONE;
 		v = term_target(c, f, t);
 		if (v != V_MATCH)
 			return v;
-		if (w->isvoid) {
-			w->isvoid = 0;
-			if (count_void(c) < 0)
-				return V_DONE;
-		}
 		for (i = 0; i < c->ptr.n; i++)
 			if (c->ptr.valid[i] &&
 			    name_is_subdomain(c->ptr.names[i], strlen(c->ptr.names[i]),
@@ -1028,8 +1026,8 @@ static void frame_end(struct spfc_check *c, struct frame *f)
 		if (count_lookup(c) < 0)
 			return;
 	}
-	if (t->spec_uses_p && !need_ptr(c))
-		return;	/* resumes here when the PTR data is in */
+	if (t->spec_uses_p && need_ptr(c, 1) <= 0)
+		return;	/* resumes when the PTR data is in, or ended */
 	target = expand(c, t->spec, t->spec_len, f->domain, MACRO_DOMAIN);
 	if (!target) {
 		fail_with(c, SPFC_PERMERROR, "macro expansion too long in ",
@@ -1138,7 +1136,7 @@ static void step_exp(struct spfc_check *c)
 	char *text;
 
 	if (!c->exp_started) {
-		if (t->spec_uses_p && !need_ptr(c))
+		if (t->spec_uses_p && !need_ptr(c, 0))
 			return;
 		c->exp_started = 1;
 		c->exp_domain = expand(c, t->spec, t->spec_len, f->domain, MACRO_DOMAIN);
@@ -1152,7 +1150,7 @@ static void step_exp(struct spfc_check *c)
 		finish(c, c->result);
 		return;
 	}
-	if (uses_p && !need_ptr(c))
+	if (uses_p && !need_ptr(c, 0))
 		return;
 	text = expand(c, c->exp_text, strlen(c->exp_text), f->domain, MACRO_EXP);
 	if (text) {

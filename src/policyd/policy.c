@@ -126,11 +126,11 @@ static void explanation(spfc_buf *out, const spfc_check *c)
 		spfc_buf_adds(out, "sender SPF authorized");
 		break;
 	case SPFC_FAIL:
-		render_text(out, spfc_check_explanation(c));
+		render_text_n(out, spfc_check_explanation(c), RENDER_EXPL_MAX);
 		break;
 	case SPFC_SOFTFAIL:
 		if (*spfc_check_explanation(c))
-			render_text(out, spfc_check_explanation(c));
+			render_text_n(out, spfc_check_explanation(c), RENDER_EXPL_MAX);
 		else
 			spfc_buf_adds(out, "domain owner discourages use of this host");
 		break;

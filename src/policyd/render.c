@@ -7,16 +7,21 @@
 
 #include <string.h>
 
-void render_text(spfc_buf *out, const char *s)
+void render_text_n(spfc_buf *out, const char *s, size_t max)
 {
 	size_t i;
 
 	if (!s)
 		return;
-	for (i = 0; s[i] && i < RENDER_TEXT_MAX; i++) {
+	for (i = 0; s[i] && i < max; i++) {
 		unsigned char c = (unsigned char)s[i];
 		spfc_buf_addc(out, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
 	}
+}
+
+void render_text(spfc_buf *out, const char *s)
+{
+	render_text_n(out, s, RENDER_TEXT_MAX);
 }
 
 static void details(spfc_buf *out, const struct render_fields *f)
@@ -31,19 +36,38 @@ static void details(spfc_buf *out, const struct render_fields *f)
 	render_text(out, f->receiver);
 }
 
-void render_received_spf(spfc_buf *out, const char *result_title,
-			 const char *comment, const char *identity,
+static void received_spf(spfc_buf *out, const char *result_title,
+			 const char *comment, size_t cmax, const char *identity,
 			 const struct render_fields *f)
 {
 	spfc_buf_adds(out, "Received-SPF: ");
 	spfc_buf_adds(out, result_title);
 	spfc_buf_adds(out, " (");
-	render_text(out, comment);
+	render_text_n(out, comment, cmax);
 	spfc_buf_adds(out, ") identity=");
 	spfc_buf_adds(out, identity);
 	spfc_buf_adds(out, "; ");
 	details(out, f);
 	spfc_buf_addc(out, ' ');
+}
+
+/* Build with the comment at most cmax bytes; if the field is too long,
+ * build again with the comment shortened by the excess. */
+void render_received_spf(spfc_buf *out, const char *result_title,
+			 const char *comment, const char *identity,
+			 const struct render_fields *f)
+{
+	size_t start = out->len, len;
+
+	received_spf(out, result_title, comment, RENDER_EXPL_MAX, identity, f);
+	len = out->len - start;
+	if (len > RENDER_HEADER_MAX) {
+		size_t clen = comment ? strnlen(comment, RENDER_EXPL_MAX) : 0;
+		size_t over = len - RENDER_HEADER_MAX;
+		spfc_buf_truncate(out, start);
+		received_spf(out, result_title, comment, clen > over ? clen - over : 0,
+			     identity, f);
+	}
 }
 
 /* RFC 2045 token: printable, no space and no tspecials. */
@@ -97,8 +121,8 @@ static void add_lower(spfc_buf *out, const char *s)
 	}
 }
 
-void render_ar_spf(spfc_buf *out, const char *authserv_id,
-		   const char *result_title, const char *comment,
+static void ar_spf(spfc_buf *out, const char *authserv_id,
+		   const char *result_title, const char *comment, size_t cmax,
 		   const char *identity, const char *prop_value,
 		   const struct render_fields *f)
 {
@@ -108,7 +132,7 @@ void render_ar_spf(spfc_buf *out, const char *authserv_id,
 	add_lower(out, result_title);
 	if (comment && *comment) {
 		spfc_buf_adds(out, " (");
-		render_text(out, comment);
+		render_text_n(out, comment, cmax);
 		spfc_buf_addc(out, ')');
 	}
 	spfc_buf_adds(out, " smtp.");
@@ -118,6 +142,25 @@ void render_ar_spf(spfc_buf *out, const char *authserv_id,
 	spfc_buf_adds(out, " (");
 	details(out, f);
 	spfc_buf_addc(out, ')');
+}
+
+void render_ar_spf(spfc_buf *out, const char *authserv_id,
+		   const char *result_title, const char *comment,
+		   const char *identity, const char *prop_value,
+		   const struct render_fields *f)
+{
+	size_t start = out->len, len;
+
+	ar_spf(out, authserv_id, result_title, comment, RENDER_EXPL_MAX,
+	       identity, prop_value, f);
+	len = out->len - start;
+	if (len > RENDER_HEADER_MAX) {
+		size_t clen = comment ? strnlen(comment, RENDER_EXPL_MAX) : 0;
+		size_t over = len - RENDER_HEADER_MAX;
+		spfc_buf_truncate(out, start);
+		ar_spf(out, authserv_id, result_title, comment,
+		       clen > over ? clen - over : 0, identity, prop_value, f);
+	}
 }
 
 void render_skip(spfc_buf *out, int ar, const char *authserv_id,
@@ -150,7 +193,7 @@ void render_reason(spfc_buf *out, const char *fmt, int defer,
 			spfc_buf_adds(out, defer ? "deferred" : "rejected");
 			p += 13;
 		} else if (strncmp(p, "{spf}", 5) == 0) {
-			render_text(out, spf);
+			render_text_n(out, spf, RENDER_EXPL_MAX);
 			p += 5;
 		} else if (strncmp(p, "{url}", 5) == 0) {
 			spfc_buf_adds(out, "http://www.openspf.net/Why?s=");

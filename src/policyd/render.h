@@ -14,8 +14,15 @@
 
 #include <spfc/buf.h>
 
-/* The bound on one piece of outside text in a header or reply. */
+/* The bound on one piece of outside text (a HELO name, a sender, a
+ * recipient) in a header or reply. */
 #define RENDER_TEXT_MAX 256
+/* The bound on an explanation (exp= text expanded) in a reply or header;
+ * exp= text is not cut by RFC 7208 §7.3, only here, to bound the line. */
+#define RENDER_EXPL_MAX 768
+/* A prepended header field never exceeds this (RFC 5322 §2.1.1: 998);
+ * the comment is shortened to fit. */
+#define RENDER_HEADER_MAX 990
 
 /* The fields every header shows (already lower-cased by the protocol
  * reader, as spf-engine has them). */
@@ -29,6 +36,8 @@ struct render_fields {
 /* Append text sanitized: bytes 0x20..0x7e kept, others '?', at most
  * RENDER_TEXT_MAX bytes. */
 void render_text(spfc_buf *out, const char *s);
+/* The same with another bound. */
+void render_text_n(spfc_buf *out, const char *s, size_t max);
 
 /* "Received-SPF: <Result> (<comment>) identity=<id>; client-ip=...;
  * helo=...; envelope-from=...; receiver=... " (trailing space). */

@@ -11,7 +11,8 @@
  * memory, c-ares cannot start, stdout cannot be written) exits 1.
  * Whenever a result was computed -- fail and the error results included
  * -- the exit status is 0.  Text that came from outside is sanitized
- * before it is printed (escaped, in JSON).
+ * before it is printed (escaped, in JSON).  --lint DOMAIN hands over to
+ * lint.c, the publisher's mode, which has exit statuses of its own.
  */
 #include <spfc/buf.h>
 #include <spfc/cares.h>
@@ -19,6 +20,8 @@
 #include <spfc/resolver.h>
 #include <spfc/spfc.h>
 #include <spfc/zone.h>
+
+#include "lint.h"
 
 #include <getopt.h>
 #include <stdint.h>
@@ -55,6 +58,8 @@ static const char usage_text[] =
     " [--timeout SECONDS]\n"
     "                [--default-exp TEXT] [--receiver NAME] [--trace]"
     " [--json]\n"
+    "       spfcheck --lint DOMAIN [--flatten] [--ip IP [--sender ADDR]]\n"
+    "                [--dns ...|--zone FILE] [--timeout SECONDS] [--json]\n"
     "       spfcheck --help | --version\n"
     "\n"
     "  --ip IP             the SMTP client address (IPv4 or IPv6)\n"
@@ -71,9 +76,15 @@ static const char usage_text[] =
     "  --receiver NAME     this host's name, for %{r} and the header\n"
     "  --trace             print the evaluation steps\n"
     "  --json              print one JSON object\n"
+    "  --lint DOMAIN       lint the domain's SPF record tree (publisher's"
+    " mode)\n"
+    "  --flatten           with --lint: the authorized addresses, a flat"
+    " record\n"
     "\n"
     "Exit status: 0 when a result was computed, 2 for bad usage,"
-    " 1 otherwise.\n";
+    " 1 otherwise.\n"
+    "With --lint: 0 clean, 1 warnings, 3 errors, 2 bad usage, 4 otherwise."
+    "\n";
 
 enum {
 	OPT_IP = 256,
@@ -87,7 +98,9 @@ enum {
 	OPT_RECEIVER,
 	OPT_TRACE,
 	OPT_JSON,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_LINT,
+	OPT_FLATTEN
 };
 
 static const struct option long_options[] = {
@@ -104,6 +117,8 @@ static const struct option long_options[] = {
 	{"json", no_argument, NULL, OPT_JSON},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"lint", required_argument, NULL, OPT_LINT},
+	{"flatten", no_argument, NULL, OPT_FLATTEN},
 	{NULL, 0, NULL, 0}
 };
 
@@ -119,6 +134,8 @@ struct args {
 	int64_t timeout_ms;	/* 0: the library default */
 	int trace;
 	int json;
+	const char *lint;	/* --lint DOMAIN: the publisher's mode */
+	int flatten;
 };
 
 /* Print "spfcheck: <what>[: <arg>]" on stderr, the argument sanitized
@@ -248,6 +265,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_JSON:
 			a->json = 1;
 			break;
+		case OPT_LINT:
+			a->lint = optarg;
+			break;
+		case OPT_FLATTEN:
+			a->flatten = 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -272,7 +295,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		complain("unexpected argument", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!a->ip) {
+	if (a->flatten && !a->lint) {
+		complain("--flatten goes with --lint DOMAIN", NULL);
+		return EXIT_USAGE;
+	}
+	if (!a->ip && !a->lint) {
 		complain("--ip is required (try --help)", NULL);
 		return EXIT_USAGE;
 	}
@@ -480,7 +507,7 @@ int main(int argc, char **argv)
 	}
 
 	memset(&req, 0, sizeof req);
-	if (spfc_addr_parse(a.ip, &req.ip) != SPFC_OK) {
+	if (a.ip && spfc_addr_parse(a.ip, &req.ip) != SPFC_OK) {
 		complain("--ip is not an IP address", a.ip);
 		rc = EXIT_USAGE;
 		goto done;
@@ -508,8 +535,18 @@ int main(int argc, char **argv)
 	o.trace = a.trace ? 1u : 0u;
 
 	rc = make_resolver(&a, o.timeout_ms, &zone, &r);
-	if (rc)
+	if (rc) {
+		if (a.lint && rc == EXIT_ENV)
+			rc = LINT_EXIT_ENV;
 		goto done;
+	}
+	if (a.lint) {
+		struct lint_request lq = {a.lint, a.ip ? &req : NULL, &o,
+					  a.flatten, a.json};
+
+		rc = lint_main(r, &lq);
+		goto done;
+	}
 
 	st = spfc_check_run(r, &o, &req, &c);
 	if (st != SPFC_OK) {

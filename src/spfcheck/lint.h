@@ -1,0 +1,44 @@
+/*
+ * lint.h - spfcheck's publisher's mode: lint a domain's SPF record and
+ * every include/redirect target, flatten it into address lists, and say
+ * through which path of the tree a given client address would pass.
+ *
+ * What it owns: its own bounded parser of SPF records (RFC 7208 §4.6,
+ * §12), the tree walked through the resolver, the findings, the flattened
+ * networks and the output (text or JSON) on stdout.  What it must not
+ * know: the library's internals; it asks DNS only through resolver.h and
+ * evaluates a real check only through spfc.h.
+ *
+ * How it fails: the exit status says what was found (LINT_EXIT_*); a
+ * domain that is not a domain name or a sender at another domain is a
+ * usage error (one line on stderr); out of memory or an unwritable stdout
+ * is LINT_EXIT_ENV.
+ */
+#ifndef SPFCHECK_LINT_H
+#define SPFCHECK_LINT_H
+
+#include <spfc/resolver.h>
+#include <spfc/spfc.h>
+
+/* Exit statuses of the lint mode (man/spfcheck.1, LINT). */
+#define LINT_EXIT_CLEAN 0	/* nothing above information level */
+#define LINT_EXIT_WARNING 1	/* warnings, no errors */
+#define LINT_EXIT_USAGE 2	/* bad usage, as in the check mode */
+#define LINT_EXIT_ERROR 3	/* at least one error */
+#define LINT_EXIT_ENV 4		/* out of memory, output not written, ... */
+
+struct lint_request {
+	const char *domain;		/* the domain to lint (--lint) */
+	/* --ip given: the check to run (sender, HELO and scope as given;
+	 * lint_main fills in the defaults); NULL: no check. */
+	const spfc_request *check;
+	const spfc_options *opt;	/* budget, receiver, default exp, trace */
+	int flatten;			/* --flatten */
+	int json;			/* --json */
+};
+
+/* Lint q->domain through r (borrowed), print the report on stdout and
+ * return one of the LINT_EXIT_* statuses. */
+int lint_main(spfc_resolver *r, const struct lint_request *q);
+
+#endif

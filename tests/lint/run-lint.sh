@@ -1,0 +1,92 @@
+#!/bin/bash
+# run-lint.sh - the golden transcripts of spfcheck's publisher's mode
+# (--lint, --flatten, --lint with --ip).
+#
+# usage: run-lint.sh SPFCHECK_BINARY SRCDIR [--update]
+#
+# Each case is SRCDIR/NAME.args: spfcheck's arguments, one per line (an
+# empty line is an empty argument; a line "printf:TEXT" is the argument
+# printf '%b' TEXT makes, for control and 8-bit bytes).  The runner works
+# in SRCDIR and calls
+#     spfcheck --receiver receiver.example --zone lint.zone ARGS...
+# (later options win, so a case may override either), then compares
+# stdout, stderr (each line prefixed "stderr: ") and a last line "exit=N"
+# with SRCDIR/NAME.ref.  The output of a --json case that ends with a
+# lint status (0, 1 or 3) must also pass python3 -m json.tool.  Prints
+# one line per case and "N passed, M failed"; exits 1 on any failure.
+# --update rewrites the .ref files from what the program prints now:
+# read every changed .ref before keeping it -- the .ref files are the
+# specification.
+set -u
+
+if [ $# -lt 2 ]; then
+	echo "usage: $0 SPFCHECK_BINARY SRCDIR [--update]" >&2
+	exit 2
+fi
+spfcheck=$1
+srcdir=$2
+update=0
+[ "${3:-}" = "--update" ] && update=1
+
+case $spfcheck in
+/*) ;;
+*) spfcheck=$PWD/$spfcheck ;;
+esac
+cd "$srcdir" || exit 2
+export LC_ALL=C
+unset NO_COLOR
+
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+pass=0
+fail=0
+for argsfile in *.args; do
+	name=${argsfile%.args}
+	args=()
+	json=0
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		printf:*) line=$(printf '%b' "${line#printf:}") ;;
+		esac
+		[ "$line" = "--json" ] && json=1
+		args+=("$line")
+	done <"$argsfile"
+
+	"$spfcheck" --receiver receiver.example --zone lint.zone \
+		"${args[@]}" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	{
+		cat "$tmp/out"
+		sed 's/^/stderr: /' "$tmp/err"
+		echo "exit=$rc"
+	} >"$tmp/got"
+
+	why=""
+	case $rc in
+	0 | 1 | 3)
+		if [ $json = 1 ] &&
+			! python3 -m json.tool <"$tmp/out" >/dev/null 2>&1; then
+			why="output is not valid JSON"
+		fi
+		;;
+	esac
+	if [ $update = 1 ]; then
+		cp "$tmp/got" "$name.ref"
+	elif [ ! -f "$name.ref" ]; then
+		why="${why:+$why; }no $name.ref"
+	elif ! cmp -s "$tmp/got" "$name.ref"; then
+		why="${why:+$why; }output differs from $name.ref"
+		diff -u "$name.ref" "$tmp/got" | sed 's/^/    /'
+	fi
+	if [ -z "$why" ]; then
+		echo "ok   $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: $why"
+		fail=$((fail + 1))
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
