@@ -3,12 +3,19 @@
 # Usage: demo.sh BUILD_DIR
 set -eu
 B=${1:-build}
-Z="$(dirname "$0")/demo.zone"
+D="$(dirname "$0")"
+Z="$D/demo.zone"
 
 step() {
 	printf '\n$ spfcheck %s\n' "$*"
 	"$B/spfcheck" --zone "$Z" --receiver mx.receiver.example "$@"
 }
+
+echo "== policyd-spf: sample Postfix requests (demo/requests.txt), spawn mode"
+echo "   (two recipients of one message, a domain that sends no mail, a"
+echo "    softfail, and a local client)"
+echo
+"$B/policyd-spf" --zone "$Z" "$D/demo.conf" < "$D/requests.txt"
 
 echo "== spfcheck: one check traced step by step"
 step --ip 192.0.2.11 --sender alice@example.com --helo mx2.example.com --trace
@@ -20,3 +27,6 @@ step --ip 203.0.113.5 --sender info@nomail.example --helo spammer.example
 step --ip 203.0.113.5 --sender x@broken.example --helo spammer.example
 step --ip 203.0.113.5 --sender x@slow.example --helo spammer.example --timeout 3
 step --ip 203.0.113.5 --sender x@nothing.example --helo spammer.example
+echo
+echo "== spfcheck --lint: the publisher's view of example.com"
+"$B/spfcheck" --zone "$Z" --lint example.com --flatten --ip 192.0.2.11 || true
