@@ -828,6 +828,33 @@ static void schedule_deliver(struct policy_job *j)
 	uv_timer_start(&j->timer, on_deliver_timer, 0, 0);
 }
 
+/* A whitelist check has finished: 1 when it passed (the job then ends
+ * with the trace field), 0 otherwise (or when none ran). */
+static int wl_done(struct policy_job *j, const char *comment)
+{
+	int pass;
+
+	if (!j->chk || !j->check_done)
+		return 0;
+	pass = spfc_check_result(j->chk) == SPFC_PASS;
+	drop_check(j);
+	if (pass)
+		bypass(j, comment);
+	return pass;
+}
+
+/* Check the client against a whitelist entry's own policy (record NULL:
+ * the entry's published SPF record), as postmaster@name. */
+static void wl_check(struct policy_job *j, spfc_buf *s, const char *name,
+		     const char *record)
+{
+	spfc_buf_reset(s);
+	spfc_buf_adds(s, "postmaster@");
+	spfc_buf_adds(s, name);
+	run_check(j, spfc_buf_str(s), name, SPFC_SCOPE_MFROM,
+		  j->cfg->whitelist_lookup_time, record);
+}
+
 static void step(struct policy_job *j)
 {
 	const struct config *cfg;
@@ -842,17 +869,10 @@ static void step(struct policy_job *j)
 			break;	/* wait for the check */
 		switch (j->stage) {
 		case ST_DOMAIN_WL:
-			if (j->chk && j->check_done) {
-				int pass = spfc_check_result(j->chk) == SPFC_PASS;
-				drop_check(j);
-				if (pass) {
-					bypass(j, "SPF skipped for whitelisted relay domain - ");
-					break;
-				}
-				j->idx++;
-			}
+			if (wl_done(j, "SPF skipped for whitelisted relay domain - "))
+				break;
 			if (j->idx < cfg->domain_whitelist.n) {
-				const char *d = cfg->domain_whitelist.v[j->idx];
+				const char *d = cfg->domain_whitelist.v[j->idx++];
 				run_check(j, d, d, SPFC_SCOPE_MFROM,
 					  cfg->whitelist_lookup_time, NULL);
 				break;
@@ -861,55 +881,31 @@ static void step(struct policy_job *j)
 			j->idx = 0;
 			break;
 		case ST_HELO_WL:
-			if (j->chk && j->check_done) {
-				int pass = spfc_check_result(j->chk) == SPFC_PASS;
-				drop_check(j);
-				if (pass) {
-					bypass(j, "SPF skipped for whitelisted HELO domain - ");
-					break;
-				}
-				j->idx = cfg->helo_whitelist.n;
-			}
+			if (wl_done(j, "SPF skipped for whitelisted HELO domain - "))
+				break;
 			for (; j->idx < cfg->helo_whitelist.n; j->idx++)
 				if (j->helo_name &&
 				    strcmp(cfg->helo_whitelist.v[j->idx], j->helo_name) == 0)
 					break;
 			if (j->idx < cfg->helo_whitelist.n) {
-				/* one of the HELO name's addresses is the client's */
-				spfc_buf_reset(&s);
-				spfc_buf_adds(&s, "postmaster@");
-				spfc_buf_adds(&s, j->helo_name);
-				run_check(j, spfc_buf_str(&s), j->helo_name,
-					  SPFC_SCOPE_MFROM, cfg->whitelist_lookup_time,
-					  "v=spf1 a -all");
+				/* one of the HELO name's addresses is the client's;
+				 * one check covers every equal entry */
+				j->idx = cfg->helo_whitelist.n;
+				wl_check(j, &s, j->helo_name, "v=spf1 a -all");
 				break;
 			}
 			j->stage = ST_PTR_WL;
 			j->idx = 0;
 			break;
 		case ST_PTR_WL:
-			if (j->chk && j->check_done) {
-				int pass = spfc_check_result(j->chk) == SPFC_PASS;
-				drop_check(j);
-				if (pass) {
-					bypass(j, "SPF skipped for PTR whitelisted relay domain - ");
-					break;
-				}
-				j->idx++;
-			}
+			if (wl_done(j, "SPF skipped for PTR whitelisted relay domain - "))
+				break;
 			if (j->idx < cfg->domain_whitelist_ptr.n) {
 				/* BRIEF difference 3: the ptr mechanism's rules */
-				const char *d = cfg->domain_whitelist_ptr.v[j->idx];
+				const char *d = cfg->domain_whitelist_ptr.v[j->idx++];
 				const char *r = wl_record(&rec, "ptr:", d);
-				spfc_buf_reset(&s);
-				spfc_buf_adds(&s, "postmaster@");
-				spfc_buf_adds(&s, d);
-				if (!r) {
-					j->idx++;
-					break;
-				}
-				run_check(j, spfc_buf_str(&s), d, SPFC_SCOPE_MFROM,
-					  cfg->whitelist_lookup_time, r);
+				if (r)
+					wl_check(j, &s, d, r);
 				break;
 			}
 			j->stage = ST_HELO;
