@@ -6,6 +6,9 @@
  * ip4/ip6 lists with a candidate record, and, with --ip, run the real
  * check and name the path of the tree that decided it.
  *
+ * Records are parsed by the library (record.h), every term kept; the
+ * findings name the library's reasons in lint's own words.
+ *
  * How it fails: everything it reads from DNS is untrusted and read with
  * explicit lengths; a record that does not parse is a finding, never a
  * failure.  The walk is bounded (WALK_MAX_LOOKUPS DNS terms resolved,
@@ -19,14 +22,17 @@
 
 #include <spfc/buf.h>
 #include <spfc/header.h>
+#include <spfc/record.h>
 #include <spfc/resolver.h>
 #include <spfc/spfc.h>
 
+#include "json.h"
+
 #include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* ---- Limits ------------------------------------------------------- */
@@ -38,8 +44,6 @@
 #define UDP_MAX 512		/* a DNS message over UDP, RFC 1035 §2.3.4;
 				   RFC 7208 §3.4 asks records to fit */
 #define ADVISED_MAX 450		/* name + TXT texts, RFC 7208 §3.4 */
-#define NAME_MAX_LEN 253	/* a domain name, RFC 1035 §2.3.4, §7.3 */
-#define LABEL_MAX 63		/* a label, RFC 1035 §2.3.4 */
 #define RECORD_MAX 65535	/* a TXT RDATA, RFC 1035 §3.2.1 */
 #define WIRE_HEADER 12		/* DNS header, RFC 1035 §4.1.1 */
 #define WIRE_QFIXED 4		/* question type + class, RFC 1035 §4.1.2 */
@@ -51,7 +55,6 @@
 #define CACHE_MAX 2048		/* distinct lookups of one lint */
 #define TEXT_OUT_MAX 4096	/* bytes of one record or message shown */
 #define OUT_MAX ((size_t)32 << 20) /* the whole report */
-#define MACRO_OUT_MAX 8192	/* a statically expanded domain-spec */
 #define WIDE_V4 8		/* ip4 networks wider than /8 ... */
 #define WIDE_V6 16		/* ... and ip6 wider than /16 are flagged */
 #define PATH_MAX_STEPS (WALK_MAX_DEPTH + 2)
@@ -62,43 +65,18 @@
 #define ROUND_BUDGET_MS 20000	/* a round of lookups when no --timeout:
 				   RFC 7208 §4.6.4's 20 s */
 
-/* ---- Small helpers ---------------------------------------------- */
-
-static int is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+/* ---- Small functions -------------------------------------------- */
 
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static int is_alnum(char c)
-{
-	return is_alpha(c) || is_digit(c);
-}
-
-static char to_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
+/* Equal, ASCII case-insensitively (spfcheck stays in the C locale),
+ * with explicit lengths; b[0..blen) holds no NUL byte. */
 static int eq_nocase(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (to_lower(a[i]) != to_lower(b[i]))
-			return 0;
-	return 1;
-}
-
-static int streq_nocase(const char *a, const char *b)
-{
-	return eq_nocase(a, strlen(a), b, strlen(b));
+	return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
 static char *dupn(const char *s, size_t n)
@@ -135,66 +113,12 @@ static size_t strip_dot(const char *s, size_t len)
 	return (len > 0 && s[len - 1] == '.') ? len - 1 : len;
 }
 
-/* Labels of 1..63 printable ASCII bytes, 1..253 in all (one trailing dot
- * ignored), as a query name must be; returns the label count or 0. */
-static size_t name_labels(const char *s, size_t len)
-{
-	size_t i, lab = 0, n = 1;
-
-	len = strip_dot(s, len);
-	if (len == 0 || len > NAME_MAX_LEN)
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c >= 0x7f)
-			return 0;
-		if (c == '.') {
-			if (lab == 0)
-				return 0;
-			lab = 0;
-			n++;
-		} else if (++lab > LABEL_MAX) {
-			return 0;
-		}
-	}
-	return lab ? n : 0;
-}
-
-/* A domain SPF can look up: at least two labels, not a literal. */
-static int name_is_domain(const char *s, size_t len)
-{
-	return len > 0 && s[0] != '[' && name_labels(s, len) >= 2;
-}
-
-/* 1 when the TXT text is an SPF record (RFC 7208 §4.5). */
-static int is_spf(const char *s, size_t len)
-{
-	return len >= 6 && eq_nocase(s, 6, "v=spf1", 6) &&
-	       (len == 6 || s[6] == ' ');
-}
-
 static int has_nul(const char *s, size_t len)
 {
 	return memchr(s, '\0', len) != NULL;
 }
 
 /* ---- The tree ------------------------------------------------------ */
-
-enum ltype {
-	L_ALL,
-	L_INCLUDE,
-	L_A,
-	L_MX,
-	L_PTR,
-	L_IP4,
-	L_IP6,
-	L_EXISTS,
-	L_REDIRECT,	/* modifiers from here on */
-	L_EXP,
-	L_UNKNOWN_MOD,
-	L_BAD		/* does not parse */
-};
 
 /* One host an a or mx term names, with its addresses. */
 struct host {
@@ -207,18 +131,19 @@ struct host {
 
 struct node;
 
+/* A term as the library parsed it (record.h), and what the walk found. */
 struct lterm {
-	enum ltype type;
+	size_t idx;		/* in the node's spfc_record */
+	spfc_term_kind type;
 	char qual;		/* '+', '-', '~', '?'; 0 for modifiers */
-	const char *text;	/* into the node's record */
+	const char *text;	/* into the node's spfc_record */
 	size_t len;
 	size_t pos;		/* 1-based offset in the record */
-	const char *spec;	/* domain-spec / modifier value, NULL: none */
-	size_t spec_len;
+	int has_spec;		/* a domain-spec / modifier value is written */
 	unsigned cidr4, cidr6;	/* a, mx: 32 / 128 when absent */
 	spfc_addr addr;		/* ip4, ip6 */
 	unsigned bits;
-	unsigned macros;	/* bit (letter - 'a') per macro letter used */
+	unsigned macros;	/* SPFC_MACRO_BIT per macro letter used */
 	/* The walk: */
 	int reached;		/* evaluated unless an earlier term matches */
 	int counted;		/* a DNS-querying term (RFC 7208 §4.6.4) */
@@ -263,6 +188,7 @@ struct node {
 	size_t nspf;
 	const char *record;	/* spf[0] when there is exactly one */
 	size_t len;
+	spfc_record *rec;	/* the record parsed, owned */
 	unsigned nstrings;
 	size_t maxstring;
 	uint32_t ttl;
@@ -466,7 +392,7 @@ static struct answer *cache_find(struct lint *L, const char *name,
 
 	for (i = 0; i < L->ncache; i++)
 		if (L->cache[i]->type == type &&
-		    streq_nocase(L->cache[i]->name, name))
+		    strcasecmp(L->cache[i]->name, name) == 0)
 			return L->cache[i];
 	return NULL;
 }
@@ -599,273 +525,13 @@ static uint32_t answer_ttl(const struct answer *a)
 	return ttl;
 }
 
-/* ---- The record parser (RFC 7208 §4.6, §7.1, §12) ------------------ */
+/* ---- The record, as the library parses it ------------------------ */
 
-static int macro_letter_ok(char c, int exp)
-{
-	switch (to_lower(c)) {
-	case 's': case 'l': case 'o': case 'd': case 'i': case 'p':
-	case 'h': case 'v':
-		return 1;
-	case 'c': case 'r': case 't':
-		return exp;
-	}
-	return 0;
-}
-
-static int macro_delim(char c)
-{
-	return c == '.' || c == '-' || c == '+' || c == ',' || c == '/' ||
-	       c == '_' || c == '=';
-}
-
-/* Check a macro-string (exp: an explain-string, which may also hold
- * spaces and the c, r, t letters).  NULL, or what is wrong.  *mask gets
- * a bit per letter used. */
-static const char *check_macro_string(const char *s, size_t n, int exp,
-				      unsigned *mask)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		size_t digits = 0;
-		unsigned long v = 0;
-
-		if (c != '%') {
-			if (c >= 0x80)
-				return "non-ASCII byte";
-			if (c < 0x21 && !(exp && c == ' '))
-				return "control byte or blank";
-			if (c == 0x7f)
-				return "control byte";
-			i++;
-			continue;
-		}
-		if (i + 1 >= n)
-			return "'%' at the end";
-		c = (unsigned char)s[i + 1];
-		if (c == '%' || c == '_' || c == '-') {
-			i += 2;
-			continue;
-		}
-		if (c != '{')
-			return "'%' not followed by '{', '%', '_' or '-'";
-		i += 2;
-		if (i >= n || !macro_letter_ok(s[i], exp))
-			return (i < n && macro_letter_ok(s[i], 1))
-				       ? "the c, r and t macros belong in exp= "
-					 "text only"
-				       : "unknown macro letter";
-		*mask |= 1u << (to_lower(s[i]) - 'a');
-		i++;
-		while (i < n && is_digit(s[i])) {
-			if (v < 1000)
-				v = v * 10 + (unsigned long)(s[i] - '0');
-			digits++;
-			i++;
-		}
-		if (digits && v == 0)
-			return "a macro's digit transformer must not be 0";
-		if (i < n && to_lower(s[i]) == 'r')
-			i++;
-		while (i < n && macro_delim(s[i]))
-			i++;
-		if (i >= n || s[i] != '}')
-			return "malformed macro (no '}' or a bad transformer)";
-		i++;
-	}
-	return NULL;
-}
-
-/* toplabel (RFC 7208 §12). */
-static int toplabel_ok(const char *s, size_t n)
+/* Bytes no term may hold, named before anything else is said about the
+ * term; NULL when there are none. */
+static const char *bad_byte(const char *s, size_t n)
 {
 	size_t i;
-	int alpha = 0;
-
-	if (n == 0 || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (is_alpha(s[i]))
-			alpha = 1;
-		else if (!is_digit(s[i]) && s[i] != '-')
-			return 0;
-	}
-	return alpha || memchr(s, '-', n) != NULL;
-}
-
-/* domain-spec = macro-string domain-end. */
-static const char *check_domain_spec(const char *s, size_t n, unsigned *mask)
-{
-	const char *why;
-	size_t end, dot, k, run;
-
-	if (n == 0)
-		return "empty domain-spec";
-	why = check_macro_string(s, n, 0, mask);
-	if (why)
-		return why;
-	if (s[n - 1] == '}')
-		return NULL;
-	if (n >= 2 && s[n - 2] == '%' &&
-	    (s[n - 1] == '-' || s[n - 1] == '_' || s[n - 1] == '%')) {
-		for (k = n - 1, run = 0; k > 0 && s[k - 1] == '%'; k--)
-			run++;
-		if (run % 2 == 1)
-			return NULL;
-	}
-	end = s[n - 1] == '.' ? n - 1 : n;
-	for (dot = end; dot > 0 && s[dot - 1] != '.'; dot--)
-		;
-	if (dot == 0 || !toplabel_ok(s + dot, end - dot))
-		return "not a domain name (bad top label)";
-	return NULL;
-}
-
-/* ip4-cidr-length / ip6-cidr-length: no leading zero, at most max. */
-static int parse_cidr(const char *s, size_t n, unsigned max, unsigned *out)
-{
-	unsigned v = 0;
-	size_t i;
-
-	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Split a dual-cidr-length off the end of s[0..*n). */
-static const char *split_dual_cidr(const char *s, size_t *n, struct lterm *t)
-{
-	size_t i = *n;
-
-	while (i > 0 && is_digit(s[i - 1]))
-		i--;
-	if (i >= 2 && i < *n && s[i - 1] == '/' && s[i - 2] == '/') {
-		if (parse_cidr(s + i, *n - i, 128, &t->cidr6) < 0)
-			return "bad IPv6 CIDR length";
-		*n = i - 2;
-		i = *n;
-		while (i > 0 && is_digit(s[i - 1]))
-			i--;
-	}
-	if (i >= 1 && i < *n && s[i - 1] == '/') {
-		if (parse_cidr(s + i, *n - i, 32, &t->cidr4) < 0)
-			return "bad IPv4 CIDR length";
-		*n = i - 1;
-	}
-	if (*n > 0 && s[*n - 1] == '/')
-		return "bad CIDR length";
-	return NULL;
-}
-
-static const struct {
-	const char *name;
-	enum ltype type;
-} mechanisms[] = {
-	{"all", L_ALL},	{"include", L_INCLUDE}, {"a", L_A},
-	{"mx", L_MX},	{"ptr", L_PTR},		{"ip4", L_IP4},
-	{"ip6", L_IP6}, {"exists", L_EXISTS},
-};
-
-static const char *parse_mechanism(struct lterm *t, const char *s, size_t n)
-{
-	size_t nl = 0, i, rl, j;
-	const char *rest;
-	const char *why;
-	char tmp[SPFC_ADDR_TEXT_MAX];
-
-	while (nl < n && s[nl] != ':' && s[nl] != '/')
-		nl++;
-	for (i = 0; i < sizeof mechanisms / sizeof mechanisms[0]; i++)
-		if (eq_nocase(s, nl, mechanisms[i].name,
-			      strlen(mechanisms[i].name)))
-			break;
-	if (i == sizeof mechanisms / sizeof mechanisms[0])
-		return "unknown mechanism";
-	t->type = mechanisms[i].type;
-	rest = s + nl;
-	rl = n - nl;
-	switch (t->type) {
-	case L_ALL:
-		return rl ? "all takes no argument" : NULL;
-	case L_INCLUDE:
-	case L_EXISTS:
-		if (rl < 2 || rest[0] != ':')
-			return "a domain-spec is required";
-		t->spec = rest + 1;
-		t->spec_len = rl - 1;
-		return check_domain_spec(t->spec, t->spec_len, &t->macros);
-	case L_A:
-	case L_MX:
-		why = split_dual_cidr(rest, &rl, t);
-		if (why)
-			return why;
-		/* fall through */
-	case L_PTR:
-		if (rl == 0)
-			return NULL;
-		if (rest[0] != ':')
-			return "bad mechanism syntax";
-		if (rl < 2)
-			return "empty domain-spec";
-		t->spec = rest + 1;
-		t->spec_len = rl - 1;
-		return check_domain_spec(t->spec, t->spec_len, &t->macros);
-	case L_IP4:
-	case L_IP6:
-		if (rl < 2 || rest[0] != ':')
-			return "an address is required";
-		rest++;
-		rl--;
-		t->bits = t->type == L_IP4 ? 32 : 128;
-		for (j = 0; j < rl && rest[j] != '/'; j++)
-			;
-		if (j < rl && parse_cidr(rest + j + 1, rl - j - 1, t->bits,
-					 &t->bits) < 0)
-			return "bad CIDR length";
-		if (j == 0 || j >= sizeof tmp)
-			goto badaddr;
-		memcpy(tmp, rest, j);
-		tmp[j] = '\0';
-		if (spfc_addr_parse(tmp, &t->addr) != SPFC_OK ||
-		    t->addr.family != (t->type == L_IP4 ? 4 : 6))
-			goto badaddr;
-		return NULL;
-	badaddr:
-		return t->type == L_IP4 ? "not an IPv4 address"
-					: "not an IPv6 address";
-	default:
-		return "unknown mechanism";
-	}
-}
-
-/* name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) */
-static size_t modifier_name_len(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || !is_alpha(s[0]))
-		return 0;
-	for (i = 1; i < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' &&
-		    s[i] != '.')
-			break;
-	return i;
-}
-
-static const char *parse_term(struct node *nd, struct lterm *t)
-{
-	const char *s = t->text;
-	size_t n = t->len, nl = modifier_name_len(s, n), i;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -875,245 +541,215 @@ static const char *parse_term(struct node *nd, struct lterm *t)
 		if (c < 0x20 || c == 0x7f)
 			return "control byte";
 	}
-	t->cidr4 = 32;
-	t->cidr6 = 128;
-	if (nl && nl < n && s[nl] == '=') {
-		t->spec = s + nl + 1;
-		t->spec_len = n - nl - 1;
-		if (eq_nocase(s, nl, "redirect", 8) ||
-		    eq_nocase(s, nl, "exp", 3)) {
-			int *slot = to_lower(s[0]) == 'r' ? &nd->redirect
-							  : &nd->exp;
-
-			t->type = to_lower(s[0]) == 'r' ? L_REDIRECT : L_EXP;
-			if (*slot >= 0)
-				return t->type == L_REDIRECT
-					       ? "a second redirect= modifier"
-					       : "a second exp= modifier";
-			*slot = (int)(t - nd->terms);
-			return check_domain_spec(t->spec, t->spec_len,
-						 &t->macros);
-		}
-		t->type = L_UNKNOWN_MOD;
-		return check_macro_string(t->spec, t->spec_len, 0, &t->macros);
-	}
-	t->qual = '+';
-	if (n && (s[0] == '+' || s[0] == '-' || s[0] == '~' || s[0] == '?')) {
-		t->qual = s[0];
-		s++;
-		n--;
-	}
-	return parse_mechanism(t, s, n);
+	return NULL;
 }
 
-/* Split the record into terms and parse each; every bad term is an
- * error finding.  Returns the number of bad terms (-1: out of memory). */
-static int parse_record(struct lint *L, struct node *nd)
+/* The library's reasons (record.h, spfc_explanation_check) in the words
+ * of lint's findings; a reason not listed is shown as it is. */
+static const struct {
+	const char *lib;
+	const char *words;
+} reason_words[] = {
+	{"Unknown mechanism found", "unknown mechanism"},
+	{"'all' takes no argument", "all takes no argument"},
+	{"domain-spec required", "a domain-spec is required"},
+	{"invalid mechanism syntax", "bad mechanism syntax"},
+	{"invalid domain name", "not a domain name (bad top label)"},
+	{"address required", "an address is required"},
+	{"invalid IPv4 address", "not an IPv4 address"},
+	{"invalid IPv6 address", "not an IPv6 address"},
+	{"more than one redirect= modifier", "a second redirect= modifier"},
+	{"more than one exp= modifier", "a second exp= modifier"},
+	{"c, r and t macros are allowed in exp= text only",
+	 "the c, r and t macros belong in exp= text only"},
+	{"macro digit transformer must not be zero",
+	 "a macro's digit transformer must not be 0"},
+	{"malformed macro (missing '}' or bad transformer)",
+	 "malformed macro (no '}' or a bad transformer)"},
+	{"'%' at end of macro-string", "'%' at the end"},
+	{"non-ASCII character", "non-ASCII byte"},
+};
+
+/* 1 when the library takes "a" + cidr (a dual-cidr-length such as "/24"
+ * or "//64") for a valid mechanism. */
+static int cidr_ok(struct lint *L, const char *cidr, size_t n)
 {
-	const char *r = nd->record;
-	size_t i = 6, cap = 0;
-	int bad = 0;
+	spfc_record *r = NULL;
+	spfc_buf b;
+	spfc_status st;
 
-	nd->all = nd->redirect = nd->exp = -1;
-	while (i < nd->len) {
-		size_t st;
-		struct lterm *t;
-		const char *why;
-
-		if (r[i] == ' ') {
-			i++;
-			continue;
-		}
-		st = i;
-		while (i < nd->len && r[i] != ' ')
-			i++;
-		if (nd->nterms == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct lterm *nt = realloc(nd->terms, ncap * sizeof *nt);
-
-			if (!nt) {
-				L->nomem = 1;
-				return -1;
-			}
-			nd->terms = nt;
-			cap = ncap;
-		}
-		t = &nd->terms[nd->nterms++];
-		memset(t, 0, sizeof *t);
-		t->text = r + st;
-		t->len = i - st;
-		t->pos = st + 1;
-		why = parse_term(nd, t);
-		if (why) {
-			t->type = L_BAD;
-			finding(L, SEV_ERROR, nd->domain, t, "syntax error: ",
-				why, "; receivers return permerror");
-			bad++;
-		} else if (t->type == L_ALL && nd->all < 0) {
-			nd->all = (int)(nd->nterms - 1);
-		}
-	}
-	return bad;
+	spfc_buf_init(&b, 0);
+	spfc_buf_adds(&b, "v=spf1 a");
+	spfc_buf_add(&b, cidr, n);
+	st = b.err ? SPFC_ENOMEM : spfc_record_parse(b.data, b.len, &r, NULL);
+	if (st == SPFC_ENOMEM)
+		L->nomem = 1;
+	spfc_record_free(r);
+	spfc_buf_free(&b);
+	return st == SPFC_OK;
 }
 
-/* ---- Targets: domain-specs known without a connection --------------- */
-
-#define MACRO_BIT(c) (1u << ((c) - 'a'))
-/* Letters whose value the walk knows: the current domain and the
- * sender's domain (the linted domain). */
-#define MACROS_STATIC (MACRO_BIT('d') | MACRO_BIT('o'))
-/* Letters from the sender or HELO name, which the client chooses. */
-#define MACROS_CLIENT (MACRO_BIT('s') | MACRO_BIT('l') | MACRO_BIT('h'))
-
-static void url_escape(spfc_buf *out, const char *s, size_t n)
+/* A term the library refused for its CIDR length: which length, as ip4
+ * and ip6 (one length) and a and mx (a dual-cidr-length, RFC 7208 §5.6:
+ * the IPv6 half is judged first) have always been reported. */
+static const char *cidr_words(struct lint *L, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	size_t i = 0, k;
+
+	if (n && (s[0] == '+' || s[0] == '-' || s[0] == '~' || s[0] == '?'))
+		i = 1;
+	for (k = i; k < n && s[k] != ':' && s[k] != '/'; k++)
+		;
+	if (eq_nocase(s + i, k - i, "ip4", 3) ||
+	    eq_nocase(s + i, k - i, "ip6", 3))
+		return "bad CIDR length";
+	for (k = n; k > 0 && is_digit(s[k - 1]); k--)
+		;
+	if (k >= 2 && k < n && s[k - 1] == '/' && s[k - 2] == '/') {
+		if (!cidr_ok(L, s + k - 2, n - k + 2))
+			return "bad IPv6 CIDR length";
+		n = k - 2;
+		for (k = n; k > 0 && is_digit(s[k - 1]); k--)
+			;
+	}
+	if (k >= 1 && k < n && s[k - 1] == '/' &&
+	    !cidr_ok(L, s + k - 1, n - k + 1))
+		return "bad IPv4 CIDR length";
+	return "bad CIDR length";
+}
+
+/* A byte the library calls an "invalid character" in text[0..n), in
+ * lint's words: DEL, or a control byte or (outside exp= text) a blank. */
+static const char *control_words(const char *s, size_t n, int exp)
+{
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (is_alnum((char)c) || c == '-' || c == '.' || c == '_' ||
-		    c == '~') {
-			spfc_buf_addc(out, (char)c);
-		} else {
-			spfc_buf_addc(out, '%');
-			spfc_buf_addc(out, hex[c >> 4]);
-			spfc_buf_addc(out, hex[c & 15]);
-		}
+		if (c == 0x7f)
+			return "control byte";
+		if (c < 0x20 || (c == ' ' && !exp))
+			break;
 	}
+	return "control byte or blank";
 }
 
-/* RFC 7208 §7.3: split value on the delimiters, reverse, keep the
- * rightmost `digits` parts, join with dots. */
-static void transform(const char *val, unsigned digits, int reverse,
-		      const char *delims, size_t ndelims, int upper,
-		      spfc_buf *out)
+/* The words of a syntax finding about s[0..n) for the library's reason
+ * (exp: s is the text of an explanation). */
+static const char *syntax_words(struct lint *L, const char *reason,
+				const char *s, size_t n, int exp)
 {
-	size_t n = strlen(val), nparts = 1, i, k, first;
-	size_t starts[NAME_MAX_LEN + 2], lens[NAME_MAX_LEN + 2];
-	size_t st = 0;
-	spfc_buf joined;
+	size_t i;
 
-	if (n > NAME_MAX_LEN)
-		n = NAME_MAX_LEN;
-	nparts = 0;
-	for (i = 0; i <= n; i++) {
-		int d = 0;
-
-		if (i < n) {
-			if (ndelims == 0)
-				d = val[i] == '.';
-			else
-				d = memchr(delims, val[i], ndelims) != NULL;
-		}
-		if (i == n || d) {
-			starts[nparts] = st;
-			lens[nparts] = i - st;
-			nparts++;
-			st = i + 1;
-		}
-	}
-	first = (digits && digits < nparts) ? nparts - digits : 0;
-	spfc_buf_init(&joined, MACRO_OUT_MAX);
-	for (k = first; k < nparts; k++) {
-		size_t idx = reverse ? nparts - 1 - k : k;
-
-		if (k != first)
-			spfc_buf_addc(&joined, '.');
-		spfc_buf_add(&joined, val + starts[idx], lens[idx]);
-	}
-	if (upper)
-		url_escape(out, spfc_buf_str(&joined), joined.len);
-	else
-		spfc_buf_add(out, spfc_buf_str(&joined), joined.len);
-	spfc_buf_free(&joined);
+	if (strcmp(reason, "invalid CIDR length") == 0)
+		return cidr_words(L, s, n);
+	if (strcmp(reason, "invalid character") == 0)
+		return control_words(s, n, exp);
+	for (i = 0; i < sizeof reason_words / sizeof reason_words[0]; i++)
+		if (strcmp(reason, reason_words[i].lib) == 0)
+			return reason_words[i].words;
+	return reason;
 }
 
-/* Expand a checked domain-spec that uses only %{d} and %{o}; drop
- * leftmost labels past 253 bytes (RFC 7208 §7.3) and one trailing dot.
- * Caller frees; NULL when out of memory. */
-static char *expand_static(const char *s, size_t n, const char *domain,
-			   const char *odomain)
+/* Parse the node's record with the library, keeping every term; every
+ * term that does not parse is an error finding.  Returns the number of
+ * bad terms (-1: out of memory). */
+static int parse_record(struct lint *L, struct node *nd)
 {
-	spfc_buf b;
-	size_t i = 0, skip = 0;
-	char *res;
+	size_t i, n;
+	int bad = 0;
 
-	spfc_buf_init(&b, MACRO_OUT_MAX);
-	while (i < n) {
-		char letter;
-		unsigned digits = 0;
-		int reverse = 0;
-		const char *delims;
-		size_t nd;
-
-		if (s[i] != '%') {
-			spfc_buf_addc(&b, s[i++]);
-			continue;
-		}
-		if (s[i + 1] != '{') {	/* checked: "%%", "%_" or "%-" */
-			spfc_buf_adds(&b, s[i + 1] == '%' ? "%"
-					  : s[i + 1] == '_' ? " " : "%20");
-			i += 2;
-			continue;
-		}
-		i += 2;
-		letter = s[i++];
-		while (i < n && is_digit(s[i])) {
-			if (digits < 1000)
-				digits = digits * 10 + (unsigned)(s[i] - '0');
-			i++;
-		}
-		if (i < n && to_lower(s[i]) == 'r') {
-			reverse = 1;
-			i++;
-		}
-		delims = s + i;
-		while (i < n && s[i] != '}')
-			i++;
-		nd = (size_t)(s + i - delims);
-		i++;
-		transform(to_lower(letter) == 'd' ? domain : odomain, digits,
-			  reverse, delims, nd, to_lower(letter) != letter, &b);
+	nd->all = nd->redirect = nd->exp = -1;
+	if (spfc_record_parse_all(nd->record, nd->len, &nd->rec, NULL) !=
+	    SPFC_OK) {
+		L->nomem = 1;	/* an SPF record, shorter than a TXT
+				   RDATA: only memory can fail */
+		return -1;
 	}
-	if (b.err) {
-		spfc_buf_free(&b);
-		return NULL;
+	n = spfc_record_count(nd->rec);
+	nd->terms = calloc(n ? n : 1, sizeof *nd->terms);
+	if (!nd->terms) {
+		L->nomem = 1;
+		return -1;
 	}
-	while (b.len - skip > NAME_MAX_LEN) {
-		const char *dot = memchr(b.data + skip, '.', b.len - skip);
+	for (i = 0; i < n; i++) {
+		struct lterm *t = &nd->terms[nd->nterms++];
+		size_t spec_len;
+		const char *why;
 
-		if (!dot) {
-			skip = b.len;
+		t->idx = i;
+		t->type = spfc_record_term_kind(nd->rec, i);
+		t->qual = spfc_record_term_qualifier(nd->rec, i);
+		t->text = spfc_record_term_text(nd->rec, i, &t->len);
+		t->pos = spfc_record_term_offset(nd->rec, i) + 1;
+		t->has_spec = spfc_record_term_spec(nd->rec, i, &spec_len) !=
+			      NULL;
+		t->cidr4 = spfc_record_term_cidr4(nd->rec, i);
+		t->cidr6 = spfc_record_term_cidr6(nd->rec, i);
+		spfc_record_term_network(nd->rec, i, &t->addr, &t->bits);
+		t->macros = spfc_record_term_macros(nd->rec, i);
+		switch (t->type) {
+		case SPFC_TERM_INVALID:
+			why = bad_byte(t->text, t->len);
+			if (!why)
+				why = syntax_words(L, spfc_record_term_error(
+							      nd->rec, i),
+						   t->text, t->len, 0);
+			finding(L, SEV_ERROR, nd->domain, t, "syntax error: ",
+				why, "; receivers return permerror");
+			bad++;
+			break;
+		case SPFC_TERM_ALL:
+			if (nd->all < 0)
+				nd->all = (int)i;
+			break;
+		default:
 			break;
 		}
-		skip = (size_t)(dot - b.data) + 1;
 	}
-	res = dupn(spfc_buf_str(&b) + skip,
-		   strip_dot(spfc_buf_str(&b) + skip, b.len - skip));
-	spfc_buf_free(&b);
-	return res;
+	if (spfc_record_modifier(nd->rec, SPFC_TERM_REDIRECT, &i))
+		nd->redirect = (int)i;
+	if (spfc_record_modifier(nd->rec, SPFC_TERM_EXP, &i))
+		nd->exp = (int)i;
+	return bad;
 }
 
-/* The target of a term: its domain-spec expanded, or the record's own
- * domain.  0 with t->target set, or left NULL when the spec needs the
- * connection; -1 out of memory. */
+/* ---- Targets: domain-specs known without a connection --------------- */
+
+/* Letters whose value the walk knows: the current domain and the
+ * sender's domain (the linted domain). */
+#define MACROS_STATIC (SPFC_MACRO_BIT('d') | SPFC_MACRO_BIT('o'))
+/* Letters from the sender or HELO name, which the client chooses. */
+#define MACROS_CLIENT                                                      \
+	(SPFC_MACRO_BIT('s') | SPFC_MACRO_BIT('l') | SPFC_MACRO_BIT('h'))
+
+/* The target of a term: its domain-spec expanded (RFC 7208 §7.3 applied,
+ * one trailing dot dropped), or the record's own domain.  0 with
+ * t->target set, or left NULL when the spec needs the connection; -1 out
+ * of memory or an expansion past the library's bound. */
 static int term_target(struct lint *L, const struct node *nd,
 		       struct lterm *t)
 {
-	if (!t->spec)
+	spfc_buf b;
+
+	if (!t->has_spec) {
 		t->target = dupn(nd->domain, strlen(nd->domain));
-	else if (t->macros & ~MACROS_STATIC)
+	} else if (t->macros & ~MACROS_STATIC) {
 		return 0;
-	else
-		t->target = expand_static(t->spec, t->spec_len, nd->domain,
-					  L->top);
+	} else {
+		spfc_buf_init(&b, 0);
+		if (spfc_record_term_expand(nd->rec, t->idx, nd->domain, L->top,
+					    &b) == SPFC_OK)
+			t->target = dupn(spfc_buf_str(&b),
+					 strip_dot(spfc_buf_str(&b), b.len));
+		spfc_buf_free(&b);
+	}
 	if (!t->target) {
 		L->nomem = 1;
 		return -1;
 	}
-	t->bad_target = name_labels(t->target, strlen(t->target)) == 0;
+	t->bad_target = !spfc_name_queryable(t->target, strlen(t->target));
 	return 0;
 }
 
@@ -1122,18 +758,6 @@ static int term_target(struct lint *L, const struct node *nd,
 static void node_free(struct node *nd);
 static struct node *walk(struct lint *L, const char *domain, enum how how,
 			 int in_include, unsigned depth);
-
-static const char *rc_words(spfc_dns_rcode rc)
-{
-	switch (rc) {
-	case SPFC_DNS_OK: return "ok";
-	case SPFC_DNS_NODATA: return "no data";
-	case SPFC_DNS_NXDOMAIN: return "NXDOMAIN";
-	case SPFC_DNS_SERVFAIL: return "server failure";
-	case SPFC_DNS_TIMEOUT: return "time-out";
-	}
-	return "?";
-}
 
 /* Take the addresses of a finished A or AAAA answer into h. */
 static void host_take(struct lint *L, struct host *h, const struct answer *a,
@@ -1167,7 +791,7 @@ static void host_fill(struct lint *L, struct host *h, struct lterm *t)
 	struct answer *a4, *a6;
 
 	h->rc4 = h->rc6 = SPFC_DNS_SERVFAIL;
-	if (!h->name[0] || name_labels(h->name, strlen(h->name)) == 0) {
+	if (!h->name[0] || !spfc_name_queryable(h->name, strlen(h->name))) {
 		h->rc4 = h->rc6 = SPFC_DNS_NXDOMAIN;
 		return;
 	}
@@ -1187,7 +811,7 @@ static int host_failed(struct lint *L, const struct node *nd,
 	if (!rc_failed(h->rc4) && !rc_failed(h->rc6))
 		return 0;
 	finding(L, SEV_ERROR, nd->domain, t, "address lookup of ", h->name,
-		": ", rc_words(rc_failed(h->rc4) ? h->rc4 : h->rc6),
+		": ", spfc_dns_rcode_name(rc_failed(h->rc4) ? h->rc4 : h->rc6),
 		"; receivers return temperror when they reach this term");
 	return 1;
 }
@@ -1233,7 +857,7 @@ static void resolve_mx(struct lint *L, const struct node *nd, struct lterm *t)
 	t->rc = t->rc6 = a->rcode;
 	if (rc_failed(a->rcode)) {
 		finding(L, SEV_ERROR, nd->domain, t, "lookup MX ", t->target,
-			": ", rc_words(a->rcode), "; receivers return "
+			": ", spfc_dns_rcode_name(a->rcode), "; receivers return "
 			"temperror when they reach this term");
 		return;
 	}
@@ -1272,7 +896,7 @@ static void resolve_mx(struct lint *L, const struct node *nd, struct lterm *t)
 		t->nhosts++;
 		if (has_nul(a->rr[i].text, a->rr[i].len))
 			h->name[0] = '\0';
-		if (h->name[0] && name_labels(h->name, strlen(h->name))) {
+		if (h->name[0] && spfc_name_queryable(h->name, strlen(h->name))) {
 			start(L, h->name, SPFC_RR_A);
 			start(L, h->name, SPFC_RR_AAAA);
 		}
@@ -1306,7 +930,7 @@ static void resolve_exists(struct lint *L, const struct node *nd,
 	t->rc = t->rc6 = a->rcode;
 	if (rc_failed(a->rcode)) {
 		finding(L, SEV_ERROR, nd->domain, t, "lookup A ", t->target,
-			": ", rc_words(a->rcode), "; receivers return "
+			": ", spfc_dns_rcode_name(a->rcode), "; receivers return "
 			"temperror when they reach this term");
 		return;
 	}
@@ -1331,33 +955,33 @@ static void check_term(struct lint *L, const struct node *nd,
 	size_t i;
 	char num[24];
 
-	if (t->macros & MACRO_BIT('p'))
+	if (t->macros & SPFC_MACRO_BIT('p'))
 		finding(L, SEV_WARNING, nd->domain, t, "the %{p} macro is "
 			"slow and unreliable; RFC 7208 section 7.2 says do not use it");
-	if ((t->macros & MACROS_CLIENT) && t->type != L_EXP) {
+	if ((t->macros & MACROS_CLIENT) && t->type != SPFC_TERM_EXP) {
 		char m[] = "the %{x} macro";
 
 		for (i = 0; letters[i]; i++)
-			if (t->macros & MACRO_BIT(letters[i]))
+			if (t->macros & SPFC_MACRO_BIT(letters[i]))
 				break;
 		m[6] = letters[i];
 		finding(L, SEV_WARNING, nd->domain, t, m,
 			" carries text the client chooses: a value that is no "
 			"DNS label (more than 63 bytes, an empty label) ",
-			t->type == L_INCLUDE || t->type == L_REDIRECT
+			t->type == SPFC_TERM_INCLUDE || t->type == SPFC_TERM_REDIRECT
 				? "makes this term a permerror for that sender"
 				: "makes this term a void lookup for that sender");
 	}
 	switch (t->type) {
-	case L_PTR:
+	case SPFC_TERM_PTR:
 		finding(L, SEV_WARNING, nd->domain, t, "ptr is slow and "
 			"unreliable and RFC 7208 section 5.5 says it SHOULD NOT be "
 			"used; list the addresses with ip4/ip6 or a");
 		break;
-	case L_IP4:
-	case L_IP6: {
-		unsigned width = t->type == L_IP4 ? 32 : 128;
-		unsigned wide = t->type == L_IP4 ? WIDE_V4 : WIDE_V6;
+	case SPFC_TERM_IP4:
+	case SPFC_TERM_IP6: {
+		unsigned width = t->type == SPFC_TERM_IP4 ? 32 : 128;
+		unsigned wide = t->type == SPFC_TERM_IP4 ? WIDE_V4 : WIDE_V6;
 		unsigned k;
 		int hostbits = 0;
 
@@ -1366,7 +990,7 @@ static void check_term(struct lint *L, const struct node *nd,
 				hostbits = 1;
 		if (t->bits == 0 && t->qual == '+')
 			finding(L, SEV_ERROR, nd->domain, t, "a /0 network "
-				"authorizes every ", t->type == L_IP4 ? "IPv4"
+				"authorizes every ", t->type == SPFC_TERM_IP4 ? "IPv4"
 								      : "IPv6",
 				" address in the world");
 		else if (t->bits < wide && t->qual == '+')
@@ -1379,7 +1003,7 @@ static void check_term(struct lint *L, const struct node *nd,
 				"counts");
 		break;
 	}
-	case L_UNKNOWN_MOD:
+	case SPFC_TERM_UNKNOWN_MOD:
 		finding(L, SEV_INFO, nd->domain, t, "unknown modifier: "
 			"receivers ignore it");
 		break;
@@ -1392,13 +1016,13 @@ static void check_term(struct lint *L, const struct node *nd,
 static void check_exp(struct lint *L, const struct node *nd, struct lterm *t)
 {
 	struct answer *a;
-	const char *why;
-	unsigned mask = 0;
+	const char *why = NULL;
+	spfc_buf reason;
 	size_t i;
 	int fail = 0;
 
 	for (i = 0; i < nd->nterms; i++)
-		if (nd->terms[i].type < L_REDIRECT && nd->terms[i].qual == '-')
+		if (nd->terms[i].type < SPFC_TERM_REDIRECT && nd->terms[i].qual == '-')
 			fail = 1;
 	if (!fail && nd->redirect < 0)
 		finding(L, SEV_INFO, nd->domain, t, "exp= explains fail "
@@ -1420,7 +1044,7 @@ static void check_exp(struct lint *L, const struct node *nd, struct lterm *t)
 		return;
 	if (a->rcode != SPFC_DNS_OK) {
 		finding(L, SEV_WARNING, nd->domain, t, "no explanation at ",
-			t->target, " (", rc_words(a->rcode), "): receivers "
+			t->target, " (", spfc_dns_rcode_name(a->rcode), "): receivers "
 			"give none (RFC 7208 section 6.2)");
 		return;
 	}
@@ -1430,14 +1054,20 @@ static void check_exp(struct lint *L, const struct node *nd, struct lterm *t)
 			"explanation (RFC 7208 section 6.2)");
 		return;
 	}
-	why = has_nul(a->rr[0].text, a->rr[0].len)
-		      ? "NUL byte"
-		      : check_macro_string(a->rr[0].text, a->rr[0].len, 1,
-					   &mask);
+	spfc_buf_init(&reason, 0);
+	if (has_nul(a->rr[0].text, a->rr[0].len))
+		why = "NUL byte";
+	else if (spfc_explanation_check(a->rr[0].text, a->rr[0].len,
+					&reason) != SPFC_OK)
+		why = syntax_words(L, spfc_buf_str(&reason), a->rr[0].text,
+				   a->rr[0].len, 1);
 	if (why)
 		finding(L, SEV_WARNING, nd->domain, t, "the explanation at ",
 			t->target, " does not parse (", why, "): receivers "
 			"give none (RFC 7208 section 6.2)");
+	if (reason.err)
+		L->nomem = 1;
+	spfc_buf_free(&reason);
 }
 
 /* Select the SPF record among the TXT answer's records (RFC 7208 §4.5)
@@ -1467,7 +1097,7 @@ static void fetch(struct lint *L, struct node *nd)
 		const struct dnsrr *rr = &a->rr[i];
 
 		texts += rr->len;
-		if (!is_spf(rr->text, rr->len)) {
+		if (!spfc_record_is_spf(rr->text, rr->len)) {
 			if (rr->len >= 6 && eq_nocase(rr->text, 6, "v=spf1", 6))
 				finding(L, SEV_WARNING, nd->domain, NULL,
 					"a TXT record starts with v=spf1 but "
@@ -1529,7 +1159,7 @@ static void walk_dns_term(struct lint *L, struct node *nd, struct lterm *t,
 	if (!t->target) {
 		finding(L, SEV_INFO, nd->domain, t, "the target depends on "
 			"the client or sender: not looked up",
-			t->type == L_INCLUDE || t->type == L_REDIRECT
+			t->type == SPFC_TERM_INCLUDE || t->type == SPFC_TERM_REDIRECT
 				? "; its own lookups are not counted here"
 				: "");
 		return;
@@ -1546,7 +1176,7 @@ static void walk_dns_term(struct lint *L, struct node *nd, struct lterm *t,
 		return;
 	}
 	if (t->bad_target) {
-		if (t->type == L_INCLUDE || t->type == L_REDIRECT) {
+		if (t->type == SPFC_TERM_INCLUDE || t->type == SPFC_TERM_REDIRECT) {
 			finding(L, SEV_ERROR, nd->domain, t, "the target ",
 				t->target, " is not a domain name: receivers "
 				"return permerror");
@@ -1558,30 +1188,30 @@ static void walk_dns_term(struct lint *L, struct node *nd, struct lterm *t,
 		}
 		return;
 	}
-	t->resolved = t->type != L_PTR;
+	t->resolved = t->type != SPFC_TERM_PTR;
 	switch (t->type) {
-	case L_A:
+	case SPFC_TERM_A:
 		resolve_a(L, nd, t);
 		break;
-	case L_MX:
+	case SPFC_TERM_MX:
 		resolve_mx(L, nd, t);
 		break;
-	case L_EXISTS:
+	case SPFC_TERM_EXISTS:
 		resolve_exists(L, nd, t);
 		break;
-	case L_PTR:
+	case SPFC_TERM_PTR:
 		break;	/* depends on the client's reverse DNS */
-	case L_INCLUDE:
-	case L_REDIRECT:
-		if (!name_is_domain(t->target, strlen(t->target))) {
+	case SPFC_TERM_INCLUDE:
+	case SPFC_TERM_REDIRECT:
+		if (!spfc_name_valid(t->target, strlen(t->target))) {
 			finding(L, SEV_ERROR, nd->domain, t, "the target ",
 				t->target, " is not a domain name: receivers "
 				"return permerror");
 			return;
 		}
 		t->child = walk(L, t->target,
-				t->type == L_INCLUDE ? VIA_INCLUDE : VIA_REDIRECT,
-				t->type == L_INCLUDE || nd->in_include,
+				t->type == SPFC_TERM_INCLUDE ? VIA_INCLUDE : VIA_REDIRECT,
+				t->type == SPFC_TERM_INCLUDE || nd->in_include,
 				depth + 1);
 		if (!t->child)
 			return;
@@ -1596,7 +1226,7 @@ static void walk_dns_term(struct lint *L, struct node *nd, struct lterm *t,
 						   : " has no SPF record",
 				": receivers return permerror when they reach "
 				"this term (RFC 7208 section ",
-				t->type == L_INCLUDE ? "5.2)" : "6.1)");
+				t->type == SPFC_TERM_INCLUDE ? "5.2)" : "6.1)");
 			break;
 		case N_SERVFAIL:
 		case N_TIMEOUT:
@@ -1653,7 +1283,7 @@ static struct node *walk(struct lint *L, const char *domain, enum how how,
 		return nd;
 	}
 	for (i = 0; i < depth; i++) {
-		if (streq_nocase(L->path[i], domain)) {
+		if (strcasecmp(L->path[i], domain) == 0) {
 			nd->status = N_LOOP;
 			return nd;
 		}
@@ -1677,8 +1307,8 @@ static struct node *walk(struct lint *L, const char *domain, enum how how,
 	for (i = 0; i < nd->nterms; i++) {
 		struct lterm *t = &nd->terms[i];
 
-		if (t->type >= L_REDIRECT) {
-			if (t->type == L_UNKNOWN_MOD)
+		if (t->type >= SPFC_TERM_REDIRECT) {
+			if (t->type == SPFC_TERM_UNKNOWN_MOD)
 				check_term(L, nd, t);
 			continue;
 		}
@@ -1690,7 +1320,7 @@ static struct node *walk(struct lint *L, const char *domain, enum how how,
 		t->reached = 1;
 		check_term(L, nd, t);
 		switch (t->type) {
-		case L_ALL:
+		case SPFC_TERM_ALL:
 			if (t->qual == '+')
 				finding(L, SEV_ERROR, nd->domain, t,
 					nd->in_include
@@ -1706,8 +1336,8 @@ static struct node *walk(struct lint *L, const char *domain, enum how how,
 					"which protects nothing; use ~all or "
 					"-all");
 			break;
-		case L_IP4:
-		case L_IP6:
+		case SPFC_TERM_IP4:
+		case SPFC_TERM_IP6:
 			break;
 		default:
 			walk_dns_term(L, nd, t, depth);
@@ -1767,6 +1397,7 @@ static void node_free(struct node *nd)
 		node_free(t->child);
 	}
 	free(nd->terms);
+	spfc_record_free(nd->rec);
 	free(nd->spf);
 	free(nd->spf_len);
 	free(nd->domain);
@@ -1972,9 +1603,9 @@ static void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 	for (i = 0; i < nd->nterms; i++) {
 		const struct lterm *t = &nd->terms[i];
 
-		if (!t->reached || t->type >= L_REDIRECT)
+		if (!t->reached || t->type >= SPFC_TERM_REDIRECT)
 			continue;
-		if (t->type == L_ALL) {
+		if (t->type == SPFC_TERM_ALL) {
 			if (top)
 				fl->final = t;
 			else if (t->qual == '+')
@@ -1988,12 +1619,12 @@ static void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 			continue;
 		}
 		switch (t->type) {
-		case L_IP4:
-		case L_IP6:
+		case SPFC_TERM_IP4:
+		case SPFC_TERM_IP6:
 			flat_add(L, fl, &t->addr, t->bits);
 			break;
-		case L_A:
-		case L_MX:
+		case SPFC_TERM_A:
+		case SPFC_TERM_MX:
 			if (!t->target || !t->resolved || t->bad_target)
 				flat_no(L, fl, nd->domain, t,
 					t->target ? "not looked up"
@@ -2006,7 +1637,7 @@ static void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 			else
 				flat_hosts(L, fl, t);
 			break;
-		case L_INCLUDE:
+		case SPFC_TERM_INCLUDE:
 			if (!t->child)
 				flat_no(L, fl, nd->domain, t,
 					t->target ? "not looked up"
@@ -2015,11 +1646,11 @@ static void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 			else
 				flatten_node(L, fl, t->child, 0);
 			break;
-		case L_PTR:
+		case SPFC_TERM_PTR:
 			flat_no(L, fl, nd->domain, t, "depends on the client's "
 				"reverse DNS");
 			break;
-		case L_EXISTS:
+		case SPFC_TERM_EXISTS:
 			flat_no(L, fl, nd->domain, t, "depends on the client "
 				"(exists)");
 			break;
@@ -2201,7 +1832,7 @@ static void flat_candidate(struct lint *L, struct flat *fl)
 		answer = WIRE_HEADER + strip_dot(L->top, strlen(L->top)) + 2 +
 			 WIRE_QFIXED + WIRE_RRFIXED + fl->len + fl->nstrings;
 		for (i = 0; a && a->rcode == SPFC_DNS_OK && i < a->count; i++)
-			if (!is_spf(a->rr[i].text, a->rr[i].len))
+			if (!spfc_record_is_spf(a->rr[i].text, a->rr[i].len))
 				answer += WIRE_RRFIXED + a->rr[i].len +
 					  a->rr[i].nstrings;
 		fl->answer = answer;
@@ -2312,7 +1943,7 @@ static int sim_node(struct sim *s, const struct node *nd, size_t depth)
 			t = &nd->terms[nd->redirect];
 		} else {
 			t = &nd->terms[i];
-			if (!t->reached || t->type >= L_REDIRECT)
+			if (!t->reached || t->type >= SPFC_TERM_REDIRECT)
 				continue;
 		}
 		s->path[depth].domain = nd->domain;
@@ -2326,36 +1957,36 @@ static int sim_node(struct sim *s, const struct node *nd, size_t depth)
 				? "not looked up" : "its target depends on "
 				"the client or sender");
 		if (t->bad_target) {
-			if (t->type == L_INCLUDE || t->type == L_REDIRECT)
+			if (t->type == SPFC_TERM_INCLUDE || t->type == SPFC_TERM_REDIRECT)
 				return SPFC_PERMERROR;
 			if (++s->voids > VOID_LIMIT)
 				return SPFC_PERMERROR;
 			continue;
 		}
 		switch (t->type) {
-		case L_ALL:
+		case SPFC_TERM_ALL:
 			match = 1;
 			break;
-		case L_IP4:
-		case L_IP6:
+		case SPFC_TERM_IP4:
+		case SPFC_TERM_IP6:
 			match = spfc_addr_match(&s->ip, &t->addr, t->bits);
 			break;
-		case L_A:
-		case L_EXISTS:
-			if (rc_failed(fam6 && t->type == L_A ? t->rc6 : t->rc))
+		case SPFC_TERM_A:
+		case SPFC_TERM_EXISTS:
+			if (rc_failed(fam6 && t->type == SPFC_TERM_A ? t->rc6 : t->rc))
 				return SPFC_TEMPERROR;
-			if (rc_void(fam6 && t->type == L_A ? t->rc6 : t->rc)) {
+			if (rc_void(fam6 && t->type == SPFC_TERM_A ? t->rc6 : t->rc)) {
 				if (++s->voids > VOID_LIMIT)
 					return SPFC_PERMERROR;
 				break;
 			}
-			if (t->type == L_EXISTS)
+			if (t->type == SPFC_TERM_EXISTS)
 				return sim_unknown(s, nd, t, "exists is "
 					"not evaluated by the walk");
 			host = sim_hosts(s, t);
 			match = host != NULL;
 			break;
-		case L_MX:
+		case SPFC_TERM_MX:
 			if (rc_failed(t->rc))
 				return SPFC_TEMPERROR;
 			if (rc_void(t->rc)) {
@@ -2372,11 +2003,11 @@ static int sim_node(struct sim *s, const struct node *nd, size_t depth)
 						   : t->hosts[k].rc4))
 					return SPFC_TEMPERROR;
 			break;
-		case L_PTR:
+		case SPFC_TERM_PTR:
 			return sim_unknown(s, nd, t, "ptr depends on the "
 					   "client's reverse DNS");
-		case L_INCLUDE:
-		case L_REDIRECT:
+		case SPFC_TERM_INCLUDE:
+		case SPFC_TERM_REDIRECT:
 			if (!t->child)
 				return sim_unknown(s, nd, t, "not followed");
 			r = sim_node(s, t->child, depth + 1);
@@ -2385,7 +2016,7 @@ static int sim_node(struct sim *s, const struct node *nd, size_t depth)
 				return r;
 			if (r == SPFC_NONE)
 				return SPFC_PERMERROR;
-			if (t->type == L_REDIRECT)
+			if (t->type == SPFC_TERM_REDIRECT)
 				return r;
 			match = r == SPFC_PASS;
 			break;
@@ -2394,7 +2025,7 @@ static int sim_node(struct sim *s, const struct node *nd, size_t depth)
 		}
 		if (match) {
 			s->path[depth].host = host;
-			if (t->type != L_INCLUDE)
+			if (t->type != SPFC_TERM_INCLUDE)
 				s->npath = depth + 1;
 			return qual_result(t->qual);
 		}
@@ -2402,7 +2033,7 @@ static int sim_node(struct sim *s, const struct node *nd, size_t depth)
 	return SPFC_NEUTRAL;
 }
 
-/* ---- Output helpers ------------------------------------------------ */
+/* ---- Output pieces ------------------------------------------------- */
 
 static const char *sev_name(enum sev s)
 {
@@ -2472,31 +2103,6 @@ struct jw {
 	unsigned depth;
 	unsigned char first[JSON_MAX_DEPTH];
 };
-
-/* Any bytes as a JSON string: '"' and '\' escaped, control bytes and
- * bytes from 0x7f up as \u00XX. */
-static void json_str(spfc_buf *b, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	spfc_buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			spfc_buf_addc(b, '\\');
-			spfc_buf_addc(b, (char)c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			spfc_buf_adds(b, "\\u00");
-			spfc_buf_addc(b, hex[c >> 4]);
-			spfc_buf_addc(b, hex[c & 15]);
-		} else {
-			spfc_buf_addc(b, (char)c);
-		}
-	}
-	spfc_buf_addc(b, '"');
-}
 
 static void jw_key(struct jw *j, const char *key)
 {
@@ -2575,7 +2181,7 @@ static void jw_addr(struct jw *j, const spfc_addr *a)
 	jw_str(j, NULL, txt);
 }
 
-static const char *type_name(enum ltype t)
+static const char *type_name(spfc_term_kind t)
 {
 	static const char *const names[] = {
 		"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists",
@@ -2604,7 +2210,7 @@ static void json_term(struct jw *j, const struct node *nd,
 		jw_str(j, "target", t->target);
 		jw_bool(j, "looked_up", t->resolved);
 	}
-	if (t->type == L_IP4 || t->type == L_IP6) {
+	if (t->type == SPFC_TERM_IP4 || t->type == SPFC_TERM_IP6) {
 		jw_key(j, "network");
 		spfc_buf_addc(j->b, '"');
 		add_addr(j->b, &t->addr);
@@ -2612,12 +2218,12 @@ static void json_term(struct jw *j, const struct node *nd,
 		spfc_buf_addu(j->b, t->bits);
 		spfc_buf_addc(j->b, '"');
 	}
-	if (t->resolved && (t->type == L_A || t->type == L_MX ||
-			    t->type == L_EXISTS)) {
-		jw_str(j, "answer", rc_words(t->rc));
-		if (t->type == L_A)
-			jw_str(j, "answer_aaaa", rc_words(t->rc6));
-		if (t->type == L_MX)
+	if (t->resolved && (t->type == SPFC_TERM_A || t->type == SPFC_TERM_MX ||
+			    t->type == SPFC_TERM_EXISTS)) {
+		jw_str(j, "answer", spfc_dns_rcode_name(t->rc));
+		if (t->type == SPFC_TERM_A)
+			jw_str(j, "answer_aaaa", spfc_dns_rcode_name(t->rc6));
+		if (t->type == SPFC_TERM_MX)
 			jw_num(j, "mx_records", t->nmx);
 		jw_bool(j, "void_ipv4", t->void4);
 		jw_bool(j, "void_ipv6", t->void6);
@@ -2708,7 +2314,7 @@ static void text_host(spfc_buf *b, const struct host *h)
 	add_safes(b, h->name);
 	if (rc_failed(h->rc4) || rc_failed(h->rc6)) {
 		spfc_buf_adds(b, " (");
-		spfc_buf_adds(b, rc_words(rc_failed(h->rc4) ? h->rc4 : h->rc6));
+		spfc_buf_adds(b, spfc_dns_rcode_name(rc_failed(h->rc4) ? h->rc4 : h->rc6));
 		spfc_buf_addc(b, ')');
 	} else if (h->naddrs == 0) {
 		spfc_buf_adds(b, h->rc4 == SPFC_DNS_NXDOMAIN ? " (NXDOMAIN)"
@@ -2732,15 +2338,15 @@ static void text_term(struct out *o, const struct node *nd,
 	add_safe(b, t->text, t->len);
 	if (t->counted)
 		text_lookups(b, t->cost);
-	if (t->type == L_BAD) {
+	if (t->type == SPFC_TERM_INVALID) {
 		spfc_buf_adds(b, ": syntax error");
 	} else if (nd->status != N_OK) {
 		/* a broken record: nothing was evaluated */
-	} else if (t->type == L_REDIRECT && nd->all >= 0) {
+	} else if (t->type == SPFC_TERM_REDIRECT && nd->all >= 0) {
 		spfc_buf_adds(b, ": ignored (the record has all)");
-	} else if (t->type == L_EXP && nd->in_include) {
+	} else if (t->type == SPFC_TERM_EXP && nd->in_include) {
 		spfc_buf_adds(b, ": not used in an included record");
-	} else if (!t->reached && t->type < L_REDIRECT) {
+	} else if (!t->reached && t->type < SPFC_TERM_REDIRECT) {
 		spfc_buf_adds(b, ": never evaluated (after all)");
 	} else if (t->counted && !t->target) {
 		spfc_buf_adds(b, ": depends on the client or sender");
@@ -2748,14 +2354,14 @@ static void text_term(struct out *o, const struct node *nd,
 		spfc_buf_adds(b, ": not looked up");
 	} else if (t->bad_target) {
 		spfc_buf_adds(b, ": not a domain name");
-	} else if (t->type == L_A && t->nhosts) {
+	} else if (t->type == SPFC_TERM_A && t->nhosts) {
 		spfc_buf_adds(b, ": ");
 		text_host(b, &t->hosts[0]);
-	} else if (t->type == L_MX && t->resolved) {
+	} else if (t->type == SPFC_TERM_MX && t->resolved) {
 		spfc_buf_adds(b, ": ");
 		if (t->rc != SPFC_DNS_OK) {
 			spfc_buf_adds(b, "MX ");
-			spfc_buf_adds(b, rc_words(t->rc));
+			spfc_buf_adds(b, spfc_dns_rcode_name(t->rc));
 		} else if (t->nmx > MX_LIMIT) {
 			spfc_buf_addu(b, t->nmx);
 			spfc_buf_adds(b, " MX records");
@@ -2765,10 +2371,10 @@ static void text_term(struct out *o, const struct node *nd,
 				spfc_buf_adds(b, "; ");
 			text_host(b, &t->hosts[i]);
 		}
-	} else if (t->type == L_EXISTS && t->resolved) {
+	} else if (t->type == SPFC_TERM_EXISTS && t->resolved) {
 		spfc_buf_adds(b, ": A ");
-		spfc_buf_adds(b, rc_words(t->rc));
-	} else if (t->type == L_PTR) {
+		spfc_buf_adds(b, spfc_dns_rcode_name(t->rc));
+	} else if (t->type == SPFC_TERM_PTR) {
 		spfc_buf_adds(b, ": depends on the client's reverse DNS");
 	}
 	spfc_buf_addc(b, '\n');
@@ -2879,7 +2485,7 @@ static void path_note(const struct checked *k, spfc_buf *b)
 		spfc_buf_adds(b, "the check stopped with an error");
 	} else if (!path_error(k) &&
 		   (k->sim.npath == 0 ||
-		    k->sim.path[k->sim.npath - 1].t->type == L_REDIRECT)) {
+		    k->sim.path[k->sim.npath - 1].t->type == SPFC_TERM_REDIRECT)) {
 		spfc_buf_adds(b, "no term matched: the default is neutral");
 	}
 }
@@ -3195,25 +2801,6 @@ static void json_flat(struct jw *j, const struct flat *fl)
 
 /* ---- The lint ------------------------------------------------------- */
 
-static void complain(const char *what, const char *arg)
-{
-	spfc_buf b;
-
-	spfc_buf_init(&b, 0);
-	spfc_buf_adds(&b, "spfcheck: ");
-	spfc_buf_adds(&b, what);
-	if (arg) {
-		spfc_buf_adds(&b, ": ");
-		if (*arg)
-			spfc_sanitize(&b, arg, strlen(arg), SPFC_TEXT_MAX);
-		else
-			spfc_buf_adds(&b, "\"\"");
-	}
-	spfc_buf_addc(&b, '\n');
-	fputs(b.err ? "spfcheck: out of memory\n" : spfc_buf_str(&b), stderr);
-	spfc_buf_free(&b);
-}
-
 static int use_color(void)
 {
 	const char *term = getenv("TERM");
@@ -3459,7 +3046,7 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 		if (c <= 0x20 || c >= 0x7f)
 			break;
 	}
-	if (i < dlen || !name_is_domain(q->domain, dlen)) {
+	if (i < dlen || !spfc_name_valid(q->domain, dlen)) {
 		complain("--lint wants a domain name, not", q->domain);
 		rc = LINT_EXIT_USAGE;
 		goto done;
@@ -3528,9 +3115,7 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 	}
 	if (out.err || L.nomem)
 		goto nomem;
-	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-	    fflush(stdout) != 0) {
-		complain("cannot write the output", NULL);
+	if (write_stdout(&out) < 0) {
 		rc = LINT_EXIT_ENV;
 		goto done;
 	}

@@ -3,11 +3,11 @@
  * every include/redirect target, flatten it into address lists, and say
  * through which path of the tree a given client address would pass.
  *
- * What it owns: its own bounded parser of SPF records (RFC 7208 §4.6,
- * §12), the tree walked through the resolver, the findings, the flattened
- * networks and the output (text or JSON) on stdout.  What it must not
- * know: the library's internals; it asks DNS only through resolver.h and
- * evaluates a real check only through spfc.h.
+ * What it owns: the tree walked through the resolver, the findings, the
+ * flattened networks and the output (text or JSON) on stdout.  What it
+ * must not know: the library's internals; it parses records only through
+ * record.h (the parser the evaluator uses), asks DNS only through
+ * resolver.h and evaluates a real check only through spfc.h.
  *
  * How it fails: the exit status says what was found (LINT_EXIT_*); a
  * domain that is not a domain name or a sender at another domain is a

@@ -21,6 +21,7 @@
 #include <spfc/spfc.h>
 #include <spfc/zone.h>
 
+#include "json.h"
 #include "lint.h"
 
 #include <getopt.h>
@@ -40,7 +41,8 @@
 /* Longest explanation or trace line printed, after sanitizing (our
  * choice; RFC 7208 §6.2 bounds an explanation only by what DNS holds). */
 #define LINE_OUT_MAX 4096
-/* Longest argument or library message quoted in an error message. */
+/* Longest argument or library message quoted in an error message;
+ * complain() (json.h) quotes its argument with the same bound. */
 #define ARG_ECHO_MAX SPFC_TEXT_MAX
 /* --timeout bounds: more than 0, at most an hour (our choice; RFC 7208
  * §4.6.4 suggests 20 s for the whole check). */
@@ -137,27 +139,6 @@ struct args {
 	const char *lint;	/* --lint DOMAIN: the publisher's mode */
 	int flatten;
 };
-
-/* Print "spfcheck: <what>[: <arg>]" on stderr, the argument sanitized
- * (and shown as "" when empty). */
-static void complain(const char *what, const char *arg)
-{
-	spfc_buf b;
-
-	spfc_buf_init(&b, 0);
-	spfc_buf_adds(&b, "spfcheck: ");
-	spfc_buf_adds(&b, what);
-	if (arg) {
-		spfc_buf_adds(&b, ": ");
-		if (*arg)
-			spfc_sanitize(&b, arg, strlen(arg), ARG_ECHO_MAX);
-		else
-			spfc_buf_adds(&b, "\"\"");
-	}
-	spfc_buf_addc(&b, '\n');
-	fputs(b.err ? "spfcheck: out of memory\n" : spfc_buf_str(&b), stderr);
-	spfc_buf_free(&b);
-}
 
 /* 1 when s holds a byte no host or mailbox name can hold: a control byte
  * (CR, LF, TAB, ...), DEL, or an 8-bit byte. */
@@ -381,32 +362,6 @@ static int make_resolver(const struct args *a, int64_t budget_ms,
 	return 0;
 }
 
-/* Append s as the contents of a JSON string: '"' and '\' escaped, every
- * control byte and every byte from 0x7f up as \u00XX, so any bytes give
- * valid JSON. */
-static void json_str(spfc_buf *b, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	spfc_buf_addc(b, '"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			spfc_buf_addc(b, '\\');
-			spfc_buf_addc(b, (char)c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			spfc_buf_adds(b, "\\u00");
-			spfc_buf_addc(b, hex[c >> 4]);
-			spfc_buf_addc(b, hex[c & 15]);
-		} else {
-			spfc_buf_addc(b, (char)c);
-		}
-	}
-	spfc_buf_addc(b, '"');
-}
-
 static void json_key_str(spfc_buf *b, const char *key, const char *val)
 {
 	spfc_buf_adds(b, "  \"");
@@ -573,9 +528,7 @@ int main(int argc, char **argv)
 		rc = EXIT_ENV;
 		goto done;
 	}
-	if (fwrite(out.data, 1, out.len, stdout) != out.len ||
-	    fflush(stdout) != 0) {
-		complain("cannot write the output", NULL);
+	if (write_stdout(&out) < 0) {
 		rc = EXIT_ENV;
 		goto done;
 	}
