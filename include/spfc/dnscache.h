@@ -7,7 +7,8 @@
  * answers with records are kept for their TTL (capped by max_ttl), "no
  * data" and NXDOMAIN for min(negative TTL, neg_ttl); time-outs and server
  * failures are never kept.  Identical lookups in flight at once share one
- * query to the inner resolver.  Memory is bounded: at most max_entries
+ * query to the inner resolver; a lookup whose last waiter cancelled runs
+ * on and fills the cache.  Memory is bounded: at most max_entries
  * answers and max_bytes of record data, least recently used dropped first.
  */
 #ifndef SPFC_DNSCACHE_H

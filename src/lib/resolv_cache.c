@@ -410,12 +410,10 @@ static void dc_cancel(void *self, spfc_query_id id)
 	}
 	list_unlink(&f->waiters, NULL, w);
 	free(w);
-	if (!f->waiters && f->upstream) {
-		/* nobody waits any more: stop the inner lookup */
-		flight_unhash(d, f);
-		spfc_resolver_cancel(d->inner, f->upstream);
-		free(f);
-	}
+	/* Nobody waits any more, but the answer is still worth keeping (the
+	 * other MX hosts after a match, a check that timed out): the lookup
+	 * goes on and ends in the cache.  The destructor stops it if the
+	 * resolver goes first. */
 }
 
 static int dc_process(void *self, int64_t until)

@@ -20,6 +20,7 @@ struct conn {
 	void *arg;
 	struct proto_reader reader;
 	struct policy_job *job;
+	int waiting;		/* a request is being answered */
 	spfc_buf pending;	/* bytes received, not yet parsed */
 	size_t pos;		/* parsed up to here */
 	int paused;
@@ -56,6 +57,7 @@ static void on_answer(void *arg, const char *action)
 	struct conn *c = arg;
 
 	c->job = NULL;
+	c->waiting = 0;
 	send_answer(c, action);
 	proto_reader_next(&c->reader);
 	advance(c);
@@ -75,8 +77,12 @@ static void start_request(struct conn *c)
 		spfc_buf_free(&m);
 	}
 	log_msg(4, "Found the end of entry");
+	c->waiting = 1;
+	c->busy++;	/* an answer given at once must not re-enter advance() */
 	c->job = policy_start(c->p, q, on_answer, c);
-	if (!c->job) {	/* out of memory */
+	c->busy--;
+	if (!c->job && c->waiting) {	/* out of memory */
+		c->waiting = 0;
 		send_answer(c, "dunno");
 		proto_reader_next(&c->reader);
 	}
@@ -88,7 +94,7 @@ static void advance(struct conn *c)
 	if (c->busy)
 		return;
 	c->busy = 1;
-	while (!c->job && !c->dead) {
+	while (!c->waiting && !c->dead) {
 		int complete = 0;
 		size_t n;
 
@@ -114,7 +120,7 @@ static void advance(struct conn *c)
 		break;	/* need more bytes */
 	}
 	c->busy = 0;
-	if (c->job || c->dead)
+	if (c->waiting || c->dead)
 		return;
 	if (c->eof) {
 		if (proto_reader_partial(&c->reader))
@@ -157,7 +163,7 @@ void conn_input(struct conn *c, const char *buf, size_t len)
 {
 	if (c->dead || c->eof)
 		return;
-	if (c->job) {
+	if (c->waiting) {
 		/* Keep it for later; compact first, then pause if it grows. */
 		if (c->pos) {
 			memmove(c->pending.data, c->pending.data + c->pos,
@@ -179,7 +185,7 @@ void conn_input(struct conn *c, const char *buf, size_t len)
 	}
 	/* Nothing pending: parse straight from the caller's buffer, keeping
 	 * only what follows a completed request. */
-	while (len && !c->job && !c->dead) {
+	while (len && !c->waiting && !c->dead) {
 		int complete = 0;
 		size_t n = proto_feed(&c->reader, buf, len, &complete);
 		if (n == (size_t)-1) {

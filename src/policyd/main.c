@@ -38,6 +38,8 @@
 #endif
 
 #define READ_CHUNK 16384
+#define SPAWN_DNS_ENTRIES 2000		/* DNS answers kept by a spawned process */
+#define SPAWN_DNS_BYTES (512u << 10)	/* ... and their bytes */
 
 static const char usage_text[] =
 	"usage: policyd-spf [--listen unix:PATH|inet:HOST:PORT] [--dns HOST[:PORT][,...]]\n"
@@ -288,6 +290,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	spfc_zone *zone = NULL;
 	spfc_resolver *res = NULL, *cached = NULL;
+	spfc_dnscache_options dco;
 	uv_loop_t *loop;
 	struct uvres *glue;
 	struct policy *pol;
@@ -369,8 +372,14 @@ int main(int argc, char **argv)
 	if (gethostname(host, sizeof host) != 0)
 		memcpy(host, "unknown", 8);
 	host[sizeof host - 1] = '\0';
-	/* One answer cache for every check of the process. */
-	if (spfc_dnscache_new(res, NULL, &cached) != SPFC_OK) {
+	/* One answer cache for every check of the process; a spawned
+	 * process serves one SMTP connection, so its cache is small. */
+	memset(&dco, 0, sizeof dco);
+	if (!listen_addr) {
+		dco.max_entries = SPAWN_DNS_ENTRIES;
+		dco.max_bytes = SPAWN_DNS_BYTES;
+	}
+	if (spfc_dnscache_new(res, &dco, &cached) != SPFC_OK) {
 		fprintf(stderr, "policyd-spf: out of memory\n");
 		return 1;
 	}

@@ -67,7 +67,8 @@ struct policy_job {
 	spfc_check *chk;
 	int check_done;		/* the running check finished */
 	int in_step;
-	int starting;		/* inside policy_start: deliver later */
+	int starting;		/* inside policy_start */
+	int delivered_sync;	/* answered inside policy_start */
 	int active;		/* counted in p->jobs */
 	int parked;		/* waiting for room (p->max_jobs) */
 	struct policy_job *pnext, *pprev;
@@ -437,7 +438,10 @@ static void deliver(struct policy_job *j)
 	spfc_buf_free(&line);
 	if (j->cb)
 		j->cb(j->arg, spfc_buf_str(a));
-	job_release(j);
+	if (j->starting)
+		j->delivered_sync = 1;	/* policy_start releases it */
+	else
+		job_release(j);
 }
 
 /* End the job with an action and its text. */
@@ -815,19 +819,6 @@ static void timer_init(struct policy_job *j)
 	}
 }
 
-static void on_deliver_timer(uv_timer_t *t)
-{
-	deliver(t->data);
-}
-
-/* Answer from the loop, so the callback never runs inside
- * policy_start(). */
-static void schedule_deliver(struct policy_job *j)
-{
-	timer_init(j);
-	uv_timer_start(&j->timer, on_deliver_timer, 0, 0);
-}
-
 /* A whitelist check has finished: 1 when it passed (the job then ends
  * with the trace field), 0 otherwise (or when none ran). */
 static int wl_done(struct policy_job *j, const char *comment)
@@ -950,12 +941,8 @@ static void step(struct policy_job *j)
 	spfc_buf_free(&rec);
 	spfc_buf_free(&s);
 	j->in_step = 0;
-	if (j->finished) {
-		if (j->starting)
-			schedule_deliver(j);
-		else
-			deliver(j);
-	}
+	if (j->finished)
+		deliver(j);
 }
 
 /* ---- starting a job ------------------------------------------------------- */
@@ -1114,7 +1101,11 @@ run:
 	j->active = 1;
 	p->jobs++;
 	j->starting = 1;
-	step(j);
+	step(j);	/* may answer (and free j) at once */
+	if (j->delivered_sync) {
+		job_release(j);
+		return NULL;
+	}
 	j->starting = 0;
 	return j;
 }

@@ -40,9 +40,10 @@ void policy_free(struct policy *p);
 /* Use another configuration for jobs started from now on. */
 void policy_set_config(struct policy *p, const struct config *cfg);
 
-/* Start answering q (copied).  cb runs once, later, from the loop (never
- * inside policy_start); the job is freed after cb returns.  Returns NULL
- * when out of memory (cb will not run: answer "dunno" yourself). */
+/* Start answering q (copied).  cb runs once -- inside policy_start when
+ * no DNS is needed (then NULL is returned), or later from the loop (the
+ * job is freed after cb returns).  NULL without cb having run: out of
+ * memory (answer "dunno" yourself). */
 struct policy_job *policy_start(struct policy *p,
 				const struct proto_request *q,
 				policy_done_cb cb, void *arg);
