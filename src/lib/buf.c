@@ -88,6 +88,12 @@ int spfc_buf_adds(spfc_buf *b, const char *s)
 
 int spfc_buf_addc(spfc_buf *b, char c)
 {
+	/* the common case: room for the byte and the terminator */
+	if (!b->err && b->len + 1 < b->cap && b->len < b->max) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return spfc_buf_add(b, &c, 1);
 }
 

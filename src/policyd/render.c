@@ -9,13 +9,23 @@
 
 void render_text_n(spfc_buf *out, const char *s, size_t max)
 {
-	size_t i;
+	size_t i = 0, run;
 
 	if (!s)
 		return;
-	for (i = 0; s[i] && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-		spfc_buf_addc(out, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+	while (s[i] && i < max) {
+		/* a run of printable bytes in one append, then one '?' */
+		for (run = i; s[run] && run < max; run++) {
+			unsigned char c = (unsigned char)s[run];
+			if (c < 0x20 || c >= 0x7f)
+				break;
+		}
+		spfc_buf_add(out, s + i, run - i);
+		if (s[run] && run < max) {
+			spfc_buf_addc(out, '?');
+			run++;
+		}
+		i = run;
 	}
 }
 
