@@ -13,7 +13,9 @@
 #    on the real binary; valgrind writes its report to a log file of its
 #    own, so the transcripts compare as usual and an error shows up both
 #    as "exit=99" in the diff and in the log;
-#  - runs the unit-test executables with `meson test --wrapper`.
+#  - runs the test executables (unit tests, the zone, policy codec and
+#    config tests, the in-process RFC 7208 suite) with `meson test
+#    --wrapper`.
 # Every valgrind log is checked afterwards; the ones with errors are
 # printed.
 #
@@ -56,10 +58,17 @@ echo "== spfcheck golden transcripts (tests/cli) under valgrind"
 echo "== policyd-spf golden transcripts (tests/golden) under valgrind"
 "$src/tests/golden/run-golden.sh" "$logs/policyd-spf" "$src/tests/golden" ||
 	status=1
-echo "== unit tests under valgrind"
-meson test -C "$dir" --suite unit --suite zone --print-errorlogs \
-	--timeout-multiplier 10 \
-	--wrapper "$vg --log-file=$logs/unit.%p.log" || status=1
+echo "== unit tests and the in-process RFC 7208 suite under valgrind"
+# the tests that are executables of ours (not scripts): suites unit and
+# zone, the policyd codec and config tests, the rfc7208 runner
+names=$(meson test -C "$dir" --list 2>/dev/null | sed -n \
+	-e 's|^[^ :]*:unit / ||p' -e 's|^[^ :]*:zone / ||p' \
+	-e 's|^[^ :]*:policyd / \(config\)$|\1|p' \
+	-e 's|^[^ :]*:policyd / \(proto\)$|\1|p' \
+	-e 's|^[^ :]*:suite / \(rfc7208\)$|\1|p')
+# shellcheck disable=SC2086 # one argument per test name
+meson test -C "$dir" --print-errorlogs --timeout-multiplier 10 \
+	--wrapper "$vg --log-file=$logs/unit.%p.log" $names || status=1
 
 nlogs=0
 bad=0

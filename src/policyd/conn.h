@@ -38,7 +38,8 @@ void conn_free(struct conn *c);
 
 /* Bytes from the client (copied as needed). */
 void conn_input(struct conn *c, const char *buf, size_t len);
-/* The client sent end of input. */
+/* The client sent end of input (or the server is stopping): answer the
+ * request in progress, if any, then done(). */
 void conn_eof(struct conn *c);
 
 /* Requests answered on this connection. */

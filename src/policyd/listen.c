@@ -47,6 +47,7 @@ struct server {
 	uv_signal_t sigterm, sigint;
 	char *unix_path;
 	size_t clients;
+	struct client *list;	/* every open client */
 	int stopping;
 };
 
@@ -58,6 +59,7 @@ struct client {
 	} h;
 	struct conn *conn;
 	uv_timer_t idle;
+	struct client *next, *prev;
 	int closing;
 	int handles;		/* open libuv handles of this client */
 };
@@ -74,6 +76,12 @@ static void on_client_closed(uv_handle_t *h)
 
 	if (--cl->handles > 0)
 		return;
+	if (cl->prev)
+		cl->prev->next = cl->next;
+	else
+		s->list = cl->next;
+	if (cl->next)
+		cl->next->prev = cl->prev;
 	conn_free(cl->conn);
 	free(cl);
 	s->clients--;
@@ -196,6 +204,10 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_timer_init(s->loop, &cl->idle);
 	cl->idle.data = cl;
 	cl->handles = 2;
+	cl->next = s->list;
+	if (s->list)
+		s->list->prev = cl;
+	s->list = cl;
 	s->clients++;
 	if (uv_accept(server, (uv_stream_t *)&cl->h) != 0) {
 		client_close(cl);
@@ -293,6 +305,16 @@ static void on_signal(uv_signal_t *h, int sig)
 	}
 	log_msg(1, "stopping: finishing the requests in flight");
 	s->stopping = 1;
+	/* idle clients are closed now, busy ones after their answer */
+	for (struct client *cl = s->list, *nx; cl; cl = nx) {
+		nx = cl->next;
+		if (cl->closing || !cl->conn) {
+			client_close(cl);
+			continue;
+		}
+		uv_read_stop((uv_stream_t *)&cl->h);
+		conn_eof(cl->conn);
+	}
 	uv_close((uv_handle_t *)&s->h, NULL);
 	uv_signal_stop(&s->sigterm);
 	uv_signal_stop(&s->sigint);

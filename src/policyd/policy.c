@@ -26,6 +26,9 @@
 #include <string.h>
 
 #define POLICY_PTR_RECORD_MAX 512	/* bytes of a whitelist policy record */
+/* bytes of a reject/defer text: with "550 5.7.23 " and CRLF it stays in
+ * RFC 5321's 512-octet reply line */
+#define POLICY_REPLY_TEXT_MAX 495
 
 enum act { ACT_NONE, ACT_DUNNO, ACT_PREPEND, ACT_REJECT, ACT_DEFER,
 	   ACT_RESULT_ONLY, ACT_RAW /* the text is the whole action */ };
@@ -569,6 +572,8 @@ static void reject_text(struct policy_job *j, enum act act, const char *spf,
 	spfc_buf_reset(&j->text);
 	render_reason(&j->text, j->cfg->reason_message, act == ACT_DEFER, spf,
 		      scope, id, j->ip, or_unknown(j->recipient));
+	/* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets */
+	spfc_buf_truncate(&j->text, POLICY_REPLY_TEXT_MAX);
 }
 
 static void fields_for(struct policy_job *j, struct render_fields *f,
@@ -947,11 +952,21 @@ static void step(struct policy_job *j)
 
 /* ---- starting a job ------------------------------------------------------- */
 
-static char *attr(const struct proto_request *q, const char *name)
+/* A copy of an attribute's value (NULL when absent); *bad is set when the
+ * value holds a NUL byte -- no name or address can, and a C string would
+ * silently cut it short. */
+static char *attr(const struct proto_request *q, const char *name, int *bad)
 {
-	const char *v = proto_get(q, name);
+	size_t i;
 
-	return v ? dup0(v) : NULL;
+	for (i = q->nattrs; i-- > 0;) {
+		if (strcmp(q->attrs[i].name, name) != 0)
+			continue;
+		if (strlen(q->attrs[i].value) != q->attrs[i].vlen)
+			*bad = 1;
+		return dup0(q->attrs[i].value);
+	}
+	return NULL;
 }
 
 struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
@@ -962,6 +977,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	const char *ip;
 	enum cache_action ca;
 	const char *ctext;
+	int nul = 0;
 
 	if (!j)
 		return NULL;
@@ -986,12 +1002,16 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		malformed(j, q->why ? q->why : "request over the limits");
 		goto run;
 	}
-	j->client_address = attr(q, "client_address");
-	j->helo_name = attr(q, "helo_name");
-	j->sender = attr(q, "sender");
-	j->recipient = attr(q, "recipient");
-	j->instance = attr(q, "instance");
-	j->queue_id = attr(q, "queue_id");
+	j->client_address = attr(q, "client_address", &nul);
+	j->helo_name = attr(q, "helo_name", &nul);
+	j->sender = attr(q, "sender", &nul);
+	j->recipient = attr(q, "recipient", &nul);
+	j->instance = attr(q, "instance", &nul);
+	j->queue_id = attr(q, "queue_id", &nul);
+	if (nul) {
+		malformed(j, "a NUL byte in an attribute value");
+		goto run;
+	}
 	if (!j->recipient || !*j->recipient) {
 		free(j->recipient);
 		j->recipient = dup0("none");

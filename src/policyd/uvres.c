@@ -29,25 +29,31 @@ struct uvres {
 	int open_handles;
 };
 
+/* The timer fired: let the resolver do what is due.  It may wait at most
+ * one millisecond -- enough for the zone resolver's simulated clock to
+ * reach its next answer (one round trip is 1 ms there), never long
+ * enough to hold the loop when a real clock's deadline moved. */
 static void process_now(struct uvres *u)
 {
 	int64_t next = spfc_resolver_next_event(u->r);
 	int64_t now = spfc_resolver_now(u->r);
 
-	/* The zone resolver's clock is simulated: let it reach the next
-	 * answer.  A real clock is there already (the timer fired). */
 	if (next == INT64_MAX || next < now)
 		next = now;
+	if (next > now + 1)
+		next = now + 1;
 	spfc_resolver_process(u->r, next);
 }
 
+/* A socket is ready: handle it without waiting (a reply that delivers
+ * nothing -- a wrong id, junk -- must not hold the loop). */
 static void on_poll(uv_poll_t *h, int status, int events)
 {
 	struct watch *w = h->data;
 
 	(void)status;
 	(void)events;
-	process_now(w->u);
+	spfc_resolver_process(w->u->r, spfc_resolver_now(w->u->r));
 }
 
 static void on_timer(uv_timer_t *t)
