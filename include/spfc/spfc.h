@@ -160,7 +160,8 @@ const char *spfc_check_explanation(const spfc_check *c);
  * "default" when no term matched); "" for none/errors. */
 const char *spfc_check_mechanism(const spfc_check *c);
 /* For TempError/PermError: what went wrong, naming the term or lookup,
- * e.g. "Unknown mechanism found: foo".  "" otherwise. */
+ * e.g. "Unknown mechanism found: foo"; for a None given without any
+ * lookup: why ("not a valid domain name: ...").  "" otherwise. */
 const char *spfc_check_problem(const spfc_check *c);
 /* The text of the SPF record published by the checked domain itself
  * ("" when it has none or the check ended before reading it). */
