@@ -663,8 +663,33 @@ def rule_d12_exp(ctx, req, e, o):
     return False
 
 
+REPLY_TEXT_MAX = 495   # src/policyd/policy.c POLICY_REPLY_TEXT_MAX
+
+
+def rule_d1_reply_cut(ctx, req, e, o):
+    """1: bounded length: a reject/defer text is cut so the SMTP reply
+    line stays within RFC 5321's 512 octets (spf-engine sends any length).
+    Same action, ours exactly at the bound, spf-engine's text over it or
+    an over-long exp= (whose expansion spf-engine cuts differently)."""
+    rx = r'^action=(550(?: 5\.7\.2[34])?|defer_if_permit(?: 4\.7\.24)?) (.*)$'
+    mo, me = re.match(rx, o, re.S), re.match(rx, e, re.S)
+    if not mo or not me or mo.group(1) != me.group(1):
+        return False
+    ot, et = mo.group(2), me.group(2)
+    if len(ot) != REPLY_TEXT_MAX or not PRINTABLE.fullmatch(o):
+        return False
+    if len(et) <= REPLY_TEXT_MAX and 'long-exp' not in req.tags:
+        return False
+    if ctx.config.strict.get('Reason_Message') and \
+            'Reason_Message' not in ctx.config.engine:
+        return True     # with difference 2: ours' own message, cut
+    head = len(os.path.commonprefix([ot, et]))
+    return head >= len('Message rejected due to: ') or et.startswith(ot)
+
+
 RULES = [
     ('d1-sanitized-text', rule_d1),
+    ('d1-reply-line-bounded', rule_d1_reply_cut),
     ('d2-strict-config', rule_d2),
     ('d3-ptr-whitelist', rule_d3),
     ('d5-receiver-macro', rule_d5),
