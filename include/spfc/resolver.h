@@ -108,6 +108,11 @@ typedef struct spfc_resolver_ops {
 	 * next_event()) when that time comes or a watched socket is ready. */
 	void (*watch)(void *self, spfc_watch_cb cb, void *arg);
 	int64_t (*next_event)(void *self);
+	/* Optional: the event loop saw watched socket fd ready; handle it
+	 * and deliver what is due without waiting (the loop already knows
+	 * which socket is ready: no poll of every socket).  Returns
+	 * callbacks delivered.  Without it: process(self, now()). */
+	int (*process_fd)(void *self, int fd, int readable, int writable);
 } spfc_resolver_ops;
 
 /* Wrap a backend.  ops must outlive the resolver; self is owned by it and
@@ -127,6 +132,8 @@ size_t spfc_resolver_pending(spfc_resolver *r);
  * backend has none. */
 void spfc_resolver_watch(spfc_resolver *r, spfc_watch_cb cb, void *arg);
 int64_t spfc_resolver_next_event(spfc_resolver *r);
+int spfc_resolver_process_fd(spfc_resolver *r, int fd, int readable,
+			     int writable);
 /* Queries started through this resolver since it was made. */
 uint64_t spfc_resolver_queries(const spfc_resolver *r);
 /* The backend's self pointer and ops table (for backend-specific calls). */

@@ -19,6 +19,7 @@
 
 #include "macro.h"
 #include "name.h"
+#include "reccache.h"
 #include "record.h"
 
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include <time.h>
 
 #define EVAL_MAX_DEPTH 32	  /* frames; the lookup limit binds first */
+#define EVAL_FRAME_CHUNK 2	  /* frames per allocation (the first inline) */
 #define EVAL_TRACE_MAX 65536	  /* bytes of trace kept */
 #define EVAL_IDENTITY_MAX 1024	  /* sender / HELO bytes accepted */
 #define EVAL_PROBLEM_MAX 512	  /* bytes of a problem text */
@@ -96,7 +98,11 @@ struct spfc_check {
 	int64_t deadline;
 	int64_t start_sec;
 
-	struct frame frames[EVAL_MAX_DEPTH];
+	/* frame i is fchunk[i / EVAL_FRAME_CHUNK][i % EVAL_FRAME_CHUNK]:
+	 * chunks never move, so a frame pointer stays valid while deeper
+	 * frames are pushed; most checks need only the inline chunk. */
+	struct frame *fchunk[EVAL_MAX_DEPTH / EVAL_FRAME_CHUNK];
+	struct frame frame0[EVAL_FRAME_CHUNK];
 	size_t depth;
 	enum phase phase;
 	struct ptrdata ptr;
@@ -122,9 +128,15 @@ struct spfc_check {
 
 	spfc_check_cb cb;
 	void *cbarg;
+	char strs[];		/* helo, sender, local, sdomain, options' */
 };
 
 static void run(struct spfc_check *c);
+
+static struct frame *frame_at(struct spfc_check *c, size_t i)
+{
+	return &c->fchunk[i / EVAL_FRAME_CHUNK][i % EVAL_FRAME_CHUNK];
+}
 
 /* ---- small helpers ------------------------------------------------ */
 
@@ -273,7 +285,7 @@ static void free_work(struct work *w)
 static void free_frame(struct frame *f)
 {
 	free(f->domain);
-	record_free(f->rec);
+	reccache_release(f->rec);
 	free(f->spf);
 	free_work(&f->w);
 	memset(f, 0, sizeof *f);
@@ -292,7 +304,7 @@ static void finish(struct spfc_check *c, spfc_result r)
 	if (r == SPFC_FAIL && !c->explanation && c->default_exp)
 		c->explanation = dups(c->default_exp);
 	for (i = 0; i < c->depth; i++)
-		free_frame(&c->frames[i]);
+		free_frame(frame_at(c, i));
 	c->depth = 0;
 	if (tracing(c)) {
 		spfc_buf_adds(&c->trace, "result: ");
@@ -376,7 +388,7 @@ static void oom(struct spfc_check *c)
 
 static struct frame *top(struct spfc_check *c)
 {
-	return &c->frames[c->depth - 1];
+	return frame_at(c, c->depth - 1);
 }
 
 static int addr_matches(const struct spfc_check *c, const spfc_dns_answer *a,
@@ -726,7 +738,15 @@ static int push_frame(struct spfc_check *c, const char *domain, int include)
 		fail_with(c, SPFC_PERMERROR, "include nesting too deep", NULL, 0, NULL);
 		return -1;
 	}
-	f = &c->frames[c->depth];
+	if (!c->fchunk[c->depth / EVAL_FRAME_CHUNK]) {
+		c->fchunk[c->depth / EVAL_FRAME_CHUNK] =
+		    malloc(EVAL_FRAME_CHUNK * sizeof(struct frame));
+		if (!c->fchunk[c->depth / EVAL_FRAME_CHUNK]) {
+			oom(c);
+			return -1;
+		}
+	}
+	f = frame_at(c, c->depth);
 	memset(f, 0, sizeof *f);
 	f->domain = dups(domain);
 	if (!f->domain) {
@@ -828,7 +848,7 @@ static void frame_fetched(struct spfc_check *c)
 		return;
 	}
 	spfc_buf_init(&why, EVAL_PROBLEM_MAX);
-	st = record_parse(f->spf, f->spf_len, &f->rec, &why);
+	st = reccache_parse(c->res, f->spf, f->spf_len, &f->rec, &why);
 	if (st == SPFC_ENOMEM) {
 		spfc_buf_free(&why);
 		oom(c);
@@ -1043,7 +1063,7 @@ static void frame_end(struct spfc_check *c, struct frame *f)
 	}
 	/* The target's record replaces this one (§6.1). */
 	free(f->domain);
-	record_free(f->rec);
+	reccache_release(f->rec);
 	f->rec = NULL;
 	free(f->spf);
 	f->spf = NULL;
@@ -1205,16 +1225,71 @@ spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 	struct spfc_check *c;
 	const char *helo = req->helo ? req->helo : "";
 	const char *at;
-	spfc_buf s;
 
 	*out = NULL;
 	if (!identity_ok(req->sender) || !identity_ok(req->helo) ||
 	    (req->ip.family != 4 && req->ip.family != 6) ||
 	    (o && !identity_ok(o->receiver)))
 		return SPFC_EINVAL;
-	c = calloc(1, sizeof *c);
-	if (!c)
-		return SPFC_ENOMEM;
+	/* §4.3: the sender, postmaster@helo when null; a missing local-part
+	 * becomes "postmaster".  The check's own strings live in one block
+	 * after it. */
+	{
+		int pm = req->scope == SPFC_SCOPE_HELO || !req->sender || !*req->sender;
+		const char *snd = pm ? NULL : req->sender;
+		size_t lhelo = strlen(helo);
+		size_t lsnd = pm ? sizeof "postmaster@" - 1 + lhelo : strlen(snd);
+		size_t lrcv = o && o->receiver ? strlen(o->receiver) + 1 : 0;
+		size_t lexp = o && o->default_exp ? strlen(o->default_exp) + 1 : 0;
+		size_t lrec = o && o->record ? strlen(o->record) + 1 : 0;
+		size_t total = 2 * (lhelo + 1) + 2 * (lsnd + 1) + lrcv + lexp + lrec +
+			       sizeof "postmaster";
+		char *p;
+
+		c = calloc(1, sizeof *c + total);
+		if (!c)
+			return SPFC_ENOMEM;
+		p = c->strs;
+		c->helo = strcpy(p, helo);
+		p += lhelo + 1;
+		c->sender = p;
+		if (pm) {
+			memcpy(p, "postmaster@", sizeof "postmaster@" - 1);
+			memcpy(p + sizeof "postmaster@" - 1, helo, lhelo + 1);
+		} else {
+			memcpy(p, snd, lsnd + 1);
+		}
+		p += lsnd + 1;
+		at = strrchr(c->sender, '@');
+		c->local = p;
+		if (at && at != c->sender) {
+			memcpy(p, c->sender, (size_t)(at - c->sender));
+			p[at - c->sender] = '\0';
+			p += at - c->sender + 1;
+		} else {
+			p = stpcpy(p, "postmaster") + 1;
+		}
+		{
+			const char *d = at ? at + 1 : c->sender;
+			size_t n = name_strip_dot(d, strlen(d));
+
+			c->sdomain = p;
+			memcpy(p, d, n);
+			p[n] = '\0';
+			p += n + 1;
+		}
+		if (lrcv) {
+			c->receiver = memcpy(p, o->receiver, lrcv);
+			p += lrcv;
+		}
+		if (lexp) {
+			c->default_exp = memcpy(p, o->default_exp, lexp);
+			p += lexp;
+		}
+		if (lrec)
+			c->record = memcpy(p, o->record, lrec);
+	}
+	c->fchunk[0] = c->frame0;
 	c->res = r;
 	if (o)
 		c->opt = *o;
@@ -1227,40 +1302,9 @@ spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 	c->ip = req->ip;
 	spfc_addr_unmap(&c->ip);
 	c->scope = req->scope;
-	c->helo = dups(helo);
-	c->receiver = c->opt.receiver ? dups(c->opt.receiver) : NULL;
-	c->default_exp = c->opt.default_exp ? dups(c->opt.default_exp) : NULL;
-	c->record = c->opt.record ? dups(c->opt.record) : NULL;
 	c->opt.receiver = c->receiver;
 	c->opt.default_exp = c->default_exp;
 	c->opt.record = c->record;
-
-	/* §4.3: the sender, postmaster@helo when null; a missing local-part
-	 * becomes "postmaster". */
-	spfc_buf_init(&s, 0);
-	if (req->scope == SPFC_SCOPE_HELO || !req->sender || !*req->sender) {
-		spfc_buf_adds(&s, "postmaster@");
-		spfc_buf_adds(&s, helo);
-	} else {
-		spfc_buf_adds(&s, req->sender);
-	}
-	c->sender = spfc_buf_take(&s);
-	at = c->sender ? strrchr(c->sender, '@') : NULL;
-	if (c->sender && at) {
-		c->local = at == c->sender ? dups("postmaster")
-					   : dupn(c->sender, (size_t)(at - c->sender));
-		c->sdomain = dupn(at + 1, name_strip_dot(at + 1, strlen(at + 1)));
-	} else if (c->sender) {
-		c->local = dups("postmaster");
-		c->sdomain = dupn(c->sender, name_strip_dot(c->sender, strlen(c->sender)));
-	}
-	if (!c->helo || !c->sender || !c->local || !c->sdomain ||
-	    (o && o->receiver && !c->receiver) ||
-	    (o && o->default_exp && !c->default_exp) ||
-	    (o && o->record && !c->record)) {
-		spfc_check_free(c);
-		return SPFC_ENOMEM;
-	}
 	c->domain = dups(c->sdomain);
 	if (!c->domain) {
 		spfc_check_free(c);
@@ -1337,18 +1381,13 @@ void spfc_check_free(spfc_check *c)
 		return;
 	cancel_all(c);
 	for (i = 0; i < c->depth; i++)
-		free_frame(&c->frames[i]);
+		free_frame(frame_at(c, i));
+	for (i = 1; i < EVAL_MAX_DEPTH / EVAL_FRAME_CHUNK; i++)
+		free(c->fchunk[i]);
 	for (i = 0; i < c->ptr.n; i++)
 		free(c->ptr.names[i]);
 	free(c->ptr.names);
 	free(c->ptr.valid);
-	free(c->receiver);
-	free(c->default_exp);
-	free(c->record);
-	free(c->sender);
-	free(c->local);
-	free(c->sdomain);
-	free(c->helo);
 	free(c->exp_domain);
 	free(c->exp_text);
 	free(c->explanation);

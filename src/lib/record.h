@@ -51,6 +51,7 @@ struct record {
 	size_t nterms;
 	int redirect;		/* index of redirect= in terms, or -1 */
 	int exp;		/* index of exp=, or -1 */
+	unsigned refs;		/* holders when shared (reccache.h), else 0 */
 };
 
 /* 1 when the TXT text is an SPF record: "v=spf1" (any case) followed by

@@ -2,11 +2,15 @@
  * resolv_cache.c - the caching resolver of dnscache.h.
  *
  * Owns its cache entries, the lookups in flight to the inner resolver and
- * the waiters on them.  Answers are copied into one allocation each (the
- * records and their text), so an entry can be dropped at any time without
- * touching a waiter.  Out of memory: an answer is not cached, or a query
- * is refused (SPFC_ENOMEM) -- never a crash.  The cache must not be
- * freed from inside one of its callbacks.
+ * the waiters on them.  An answer from the inner resolver is copied once
+ * into an immutable, reference-counted block (the records and their
+ * text).  The entry holds one reference and every ready waiter it served
+ * holds another, so a hit copies nothing, and an entry can be dropped at
+ * any time without touching a waiter: the block goes when its last holder
+ * lets go.  Waiters and flights are recycled through small free lists.
+ * Out of memory: an answer is not cached, or a query is refused
+ * (SPFC_ENOMEM) -- never a crash.  The cache must not be freed from
+ * inside one of its callbacks.
  */
 #include <spfc/dnscache.h>
 
@@ -20,124 +24,221 @@
 #define DC_DEFAULT_MAX_TTL 3600
 #define DC_DEFAULT_NEG_TTL 60
 #define DC_NAME_MAX 255		/* bytes of a key's name */
-#define DC_BUCKETS 4096		/* hash buckets (entries, flights, ids) */
+#define DC_BUCKETS 4096		/* hash buckets of flights and of ids */
+/* Entry buckets: the least power of two >= max_entries (chains of one on
+ * average when full), within these bounds. */
+#define DC_EBUCKETS_MIN 16
+#define DC_EBUCKETS_MAX ((size_t)1 << 20)
+#define DC_FREE_WAITERS 256	/* waiters kept for reuse */
+#define DC_FREE_FLIGHTS 64	/* flights kept for reuse */
 
-/* A copied answer: one block holding the records and their text. */
-struct copy {
-	spfc_dns_answer ans;
+/* An answer as cached: immutable once made, one allocation holding the
+ * records and their text, freed when the last reference goes.  bytes is
+ * the record data st.bytes counts (0 for an answer without records). */
+struct block {
+	size_t refs;
 	size_t bytes;
-	void *block;
+	spfc_dns_answer ans;
+	spfc_rr rr[];
+};
+
+/* The key of a lookup: the name in lower case without a trailing dot,
+ * its length, the type, and a hash of all three.  Entries and flights
+ * hold the head and the name. */
+struct keyhead {
+	uint64_t hash;
+	size_t len;
+	spfc_rrtype type;
+};
+
+struct key {
+	struct keyhead h;
+	char name[DC_NAME_MAX + 1];
 };
 
 struct entry {
 	struct entry *hnext, *prev, *next;	/* hash chain, LRU list */
-	char name[DC_NAME_MAX + 1];
-	spfc_rrtype type;
 	int64_t expires;			/* inner clock, ms */
-	struct copy c;
+	struct block *b;			/* one reference */
+	struct keyhead kh;
+	char name[];				/* kh.len + 1 bytes */
 };
 
 struct flight;
 
 struct waiter {
 	struct waiter *hnext;		/* id hash */
-	struct waiter *next, *prev;	/* the flight's list or the ready list */
+	struct waiter *next, *prev;	/* the flight's list, the ready list
+					   or the free list */
 	struct flight *f;		/* NULL when on the ready list */
 	spfc_query_id id;
 	spfc_dns_cb cb;
 	void *arg;
-	struct copy c;			/* ready: the cached answer */
+	struct block *b;		/* ready: the cached answer (a
+					   reference) */
 };
 
 struct dcache;
 
 struct flight {
-	struct flight *hnext;
+	struct flight *hnext;		/* flight hash or the free list */
 	struct dcache *d;
-	char name[DC_NAME_MAX + 1];
-	spfc_rrtype type;
 	spfc_query_id upstream;
 	struct waiter *waiters;		/* doubly linked via next/prev */
 	int hashed;
+	struct keyhead kh;
+	char name[DC_NAME_MAX + 1];
 };
 
 struct dcache {
 	spfc_resolver *inner;
 	spfc_dnscache_options o;
-	struct entry *ebucket[DC_BUCKETS];
+	struct entry **ebucket;		/* emask + 1 buckets */
+	size_t emask;
 	struct entry *lru_head, *lru_tail;
 	struct flight *fbucket[DC_BUCKETS];
 	struct waiter *wbucket[DC_BUCKETS];
 	struct waiter *ready_head, *ready_tail;
+	struct waiter *free_waiters;	/* singly linked via next */
+	struct flight *free_flights;	/* singly linked via hnext */
+	size_t nfree_waiters, nfree_flights;
 	spfc_query_id last_id;
 	size_t nwaiters;
 	spfc_dnscache_stats st;
 };
 
-/* ---- answers copied ---------------------------------------------------- */
+/* ---- answers kept ------------------------------------------------------ */
 
-static int copy_answer(struct copy *dst, const spfc_dns_answer *a)
+static struct block *block_new(const spfc_dns_answer *a)
 {
-	size_t i, text = 0, size;
-	spfc_rr *rr;
+	size_t i, text = 0, bytes;
+	struct block *b;
 	char *pool;
 
-	memset(dst, 0, sizeof *dst);
-	dst->ans = *a;
-	dst->ans.rr = NULL;
-	if (a->count == 0)
-		return 0;
 	for (i = 0; i < a->count; i++)
 		text += a->rr[i].text ? a->rr[i].len + 1 : 0;
-	size = a->count * sizeof(spfc_rr) + text;
-	dst->block = malloc(size);
-	if (!dst->block)
-		return -1;
-	rr = dst->block;
-	pool = (char *)(rr + a->count);
+	bytes = a->count * sizeof(spfc_rr) + text;
+	b = malloc(sizeof *b + bytes);
+	if (!b)
+		return NULL;
+	b->refs = 1;
+	b->bytes = bytes;
+	b->ans = *a;
+	b->ans.rr = NULL;
+	if (a->count == 0)
+		return b;
+	pool = (char *)(b->rr + a->count);
 	for (i = 0; i < a->count; i++) {
-		rr[i] = a->rr[i];
+		b->rr[i] = a->rr[i];
 		if (a->rr[i].text) {
 			memcpy(pool, a->rr[i].text, a->rr[i].len);
 			pool[a->rr[i].len] = '\0';
-			rr[i].text = pool;
+			b->rr[i].text = pool;
 			pool += a->rr[i].len + 1;
 		}
 	}
-	dst->ans.rr = rr;
-	dst->bytes = size;
-	return 0;
+	b->ans.rr = b->rr;
+	return b;
 }
 
-static void copy_free(struct copy *c)
+static struct block *block_ref(struct block *b)
 {
-	free(c->block);
-	c->block = NULL;
+	b->refs++;
+	return b;
+}
+
+static void block_unref(struct block *b)
+{
+	if (b && --b->refs == 0)
+		free(b);
 }
 
 /* ---- keys ------------------------------------------------------------- */
 
-static size_t hash_key(const char *name, spfc_rrtype type)
-{
-	size_t h = 1469598103934665603ull ^ (size_t)type;
+#define DC_ONES 0x0101010101010101ull
 
-	for (; *name; name++)
-		h = (h ^ (unsigned char)ascii_lower(*name)) * 1099511628211ull;
-	return h & (DC_BUCKETS - 1);
+/* ASCII lower case of eight bytes at once: exactly the bytes 'A'..'Z'
+ * gain 0x20 (as ascii_lower), no carry crosses a byte. */
+static inline uint64_t lower8(uint64_t w)
+{
+	uint64_t low7 = w & ~(DC_ONES * 0x80);
+	uint64_t ge_a = low7 + DC_ONES * (0x80 - 'A');	/* top bit: >= 'A' */
+	uint64_t gt_z = low7 + DC_ONES * (0x80 - 'Z' - 1);	/* top bit: > 'Z' */
+
+	return w | ((ge_a & ~gt_z & ~w & DC_ONES * 0x80) >> 2);
 }
 
-/* The key form of a name: lower case, no trailing dot.  -1 if too long. */
-static int make_key(char *out, const char *name)
+static inline uint64_t mix8(uint64_t h, uint64_t w)
 {
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static inline uint64_t load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* The key of a name, folded and hashed eight bytes at a time.  The last
+ * word is the eight bytes ending the name (overlapping the one before),
+ * so nothing past the name is read; a name under eight bytes goes byte
+ * by byte.  -1 if too long. */
+static int make_key(struct key *k, const char *name, spfc_rrtype type)
+{
+	/* type goes in before strlen(): a 32-bit spill reloaded as 64 bits
+	 * after the call stalled the hit path (gcc -O2) */
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)type << 32, w;
 	size_t n = strlen(name), i;
 
-	n = name_strip_dot(name, n);
+	if (n > 0 && name[n - 1] == '.')
+		n--;
 	if (n > DC_NAME_MAX)
 		return -1;
-	for (i = 0; i < n; i++)
-		out[i] = ascii_lower(name[i]);
-	out[n] = '\0';
+	h ^= n;
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			w = lower8(load8(name + i));
+			memcpy(k->name + i, &w, 8);
+			h = mix8(h, w);
+		}
+		w = lower8(load8(name + n - 8));
+		memcpy(k->name + n - 8, &w, 8);
+		h = mix8(h, w);
+	} else {
+		for (i = 0, w = 0; i < n; i++) {
+			k->name[i] = ascii_lower(name[i]);
+			w = w << 8 | (unsigned char)k->name[i];
+		}
+		h = mix8(h, w);
+	}
+	k->name[n] = '\0';
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	k->h.hash = h;
+	k->h.len = n;
+	k->h.type = type;
 	return 0;
+}
+
+/* Keys (head, name) a and b are equal: the hash first, then the names
+ * a word at a time as make_key read them. */
+static inline int key_eq(const struct keyhead *a, const char *an,
+			 const struct keyhead *b, const char *bn)
+{
+	size_t n = a->len, i;
+
+	if (a->hash != b->hash || a->type != b->type || n != b->len)
+		return 0;
+	if (n < 8)
+		return memcmp(an, bn, n) == 0;
+	for (i = 0; i + 8 < n; i += 8)
+		if (load8(an + i) != load8(bn + i))
+			return 0;
+	return load8(an + n - 8) == load8(bn + n - 8);
 }
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -168,7 +269,7 @@ static void lru_front(struct dcache *d, struct entry *e)
 
 static void entry_drop(struct dcache *d, struct entry *e)
 {
-	struct entry **pp = &d->ebucket[hash_key(e->name, e->type)];
+	struct entry **pp = &d->ebucket[e->kh.hash & d->emask];
 
 	while (*pp && *pp != e)
 		pp = &(*pp)->hnext;
@@ -176,27 +277,27 @@ static void entry_drop(struct dcache *d, struct entry *e)
 		*pp = e->hnext;
 	lru_unlink(d, e);
 	d->st.entries--;
-	d->st.bytes -= e->c.bytes;
-	copy_free(&e->c);
+	d->st.bytes -= e->b->bytes;
+	block_unref(e->b);
 	free(e);
 }
 
-static struct entry *entry_find(struct dcache *d, const char *key,
-				spfc_rrtype type)
+static struct entry *entry_find(struct dcache *d, const struct keyhead *h,
+				const char *name)
 {
-	struct entry *e = d->ebucket[hash_key(key, type)];
+	struct entry *e = d->ebucket[h->hash & d->emask];
 
-	while (e && (e->type != type || strcmp(e->name, key) != 0))
+	while (e && !key_eq(&e->kh, e->name, h, name))
 		e = e->hnext;
 	return e;
 }
 
-static void entry_store(struct dcache *d, const char *key, spfc_rrtype type,
+static void entry_store(struct dcache *d, const struct flight *f,
 			const spfc_dns_answer *a)
 {
 	uint32_t ttl;
 	size_t i;
-	struct entry *e;
+	struct entry *e, **bucket;
 
 	switch (a->rcode) {
 	case SPFC_DNS_OK:
@@ -214,24 +315,26 @@ static void entry_store(struct dcache *d, const char *key, spfc_rrtype type,
 	}
 	if (ttl == 0)
 		return;
-	e = entry_find(d, key, type);
+	e = entry_find(d, &f->kh, f->name);
 	if (e)
 		entry_drop(d, e);
-	e = calloc(1, sizeof *e);
+	e = malloc(sizeof *e + f->kh.len + 1);
 	if (!e)
 		return;
-	if (copy_answer(&e->c, a) < 0) {
+	e->b = block_new(a);
+	if (!e->b) {
 		free(e);
 		return;
 	}
-	memcpy(e->name, key, strlen(key) + 1);
-	e->type = type;
+	e->kh = f->kh;
+	memcpy(e->name, f->name, f->kh.len + 1);
 	e->expires = spfc_resolver_now(d->inner) + (int64_t)ttl * 1000;
-	e->hnext = d->ebucket[hash_key(key, type)];
-	d->ebucket[hash_key(key, type)] = e;
+	bucket = &d->ebucket[f->kh.hash & d->emask];
+	e->hnext = *bucket;
+	*bucket = e;
 	lru_front(d, e);
 	d->st.entries++;
-	d->st.bytes += e->c.bytes;
+	d->st.bytes += e->b->bytes;
 	while (d->lru_tail && (d->st.entries > d->o.max_entries ||
 			       d->st.bytes > d->o.max_bytes)) {
 		entry_drop(d, d->lru_tail);
@@ -239,7 +342,55 @@ static void entry_store(struct dcache *d, const char *key, spfc_rrtype type,
 	}
 }
 
-/* ---- waiters ------------------------------------------------------------ */
+/* ---- waiters and flights ---------------------------------------------- */
+
+static struct waiter *waiter_get(struct dcache *d)
+{
+	struct waiter *w = d->free_waiters;
+
+	if (!w)
+		return calloc(1, sizeof *w);
+	d->free_waiters = w->next;
+	d->nfree_waiters--;
+	memset(w, 0, sizeof *w);
+	return w;
+}
+
+/* A waiter off every list goes back for reuse (or is freed) and lets go
+ * of its answer. */
+static void waiter_put(struct dcache *d, struct waiter *w)
+{
+	block_unref(w->b);
+	if (d->nfree_waiters >= DC_FREE_WAITERS) {
+		free(w);
+		return;
+	}
+	w->next = d->free_waiters;
+	d->free_waiters = w;
+	d->nfree_waiters++;
+}
+
+static struct flight *flight_get(struct dcache *d)
+{
+	struct flight *f = d->free_flights;
+
+	if (!f)
+		return malloc(sizeof *f);
+	d->free_flights = f->hnext;
+	d->nfree_flights--;
+	return f;
+}
+
+static void flight_put(struct dcache *d, struct flight *f)
+{
+	if (d->nfree_flights >= DC_FREE_FLIGHTS) {
+		free(f);
+		return;
+	}
+	f->hnext = d->free_flights;
+	d->free_flights = f;
+	d->nfree_flights++;
+}
 
 static size_t id_slot(spfc_query_id id)
 {
@@ -283,9 +434,18 @@ static void list_unlink(struct waiter **head, struct waiter **tail,
 	w->next = w->prev = NULL;
 }
 
+static struct flight *flight_find(struct dcache *d, const struct key *k)
+{
+	struct flight *f = d->fbucket[k->h.hash & (DC_BUCKETS - 1)];
+
+	while (f && !key_eq(&f->kh, f->name, &k->h, k->name))
+		f = f->hnext;
+	return f;
+}
+
 static void flight_unhash(struct dcache *d, struct flight *f)
 {
-	struct flight **pp = &d->fbucket[hash_key(f->name, f->type)];
+	struct flight **pp = &d->fbucket[f->kh.hash & (DC_BUCKETS - 1)];
 
 	if (!f->hashed)
 		return;
@@ -307,46 +467,45 @@ static void on_upstream(void *arg, const spfc_dns_answer *a)
 
 	flight_unhash(d, f);
 	f->upstream = 0;
-	entry_store(d, f->name, f->type, a);
+	entry_store(d, f, a);
 	while ((w = f->waiters) != NULL) {
 		list_unlink(&f->waiters, NULL, w);
 		id_take(d, w->id);
 		w->cb(w->arg, a);	/* may cancel later waiters of f */
-		free(w);
+		waiter_put(d, w);
 	}
-	free(f);
+	flight_put(d, f);
 }
 
 static spfc_status dc_query(void *self, const char *name, spfc_rrtype type,
 			    spfc_dns_cb cb, void *arg, spfc_query_id *id)
 {
 	struct dcache *d = self;
-	char key[DC_NAME_MAX + 1];
+	struct key k;
 	struct entry *e;
 	struct flight *f;
 	struct waiter *w;
 	spfc_status st;
 
-	if (make_key(key, name) < 0)
+	if (make_key(&k, name, type) < 0)
 		return SPFC_EINVAL;	/* no name is that long */
-	w = calloc(1, sizeof *w);
+	w = waiter_get(d);
 	if (!w)
 		return SPFC_ENOMEM;
 	w->id = ++d->last_id;
 	w->cb = cb;
 	w->arg = arg;
-	e = entry_find(d, key, type);
+	e = entry_find(d, &k.h, k.name);
 	if (e && e->expires <= spfc_resolver_now(d->inner)) {
 		entry_drop(d, e);
 		e = NULL;
 	}
 	if (e) {
-		if (copy_answer(&w->c, &e->c.ans) < 0) {
-			free(w);
-			return SPFC_ENOMEM;
+		w->b = block_ref(e->b);
+		if (d->lru_head != e) {
+			lru_unlink(d, e);
+			lru_front(d, e);
 		}
-		lru_unlink(d, e);
-		lru_front(d, e);
 		w->prev = d->ready_tail;
 		if (d->ready_tail)
 			d->ready_tail->next = w;
@@ -356,29 +515,30 @@ static spfc_status dc_query(void *self, const char *name, spfc_rrtype type,
 		d->st.hits++;
 		goto done;
 	}
-	for (f = d->fbucket[hash_key(key, type)]; f; f = f->hnext)
-		if (f->type == type && strcmp(f->name, key) == 0)
-			break;
+	f = flight_find(d, &k);
 	if (f) {
 		d->st.joined++;
 	} else {
-		f = calloc(1, sizeof *f);
+		f = flight_get(d);
 		if (!f) {
-			free(w);
+			waiter_put(d, w);
 			return SPFC_ENOMEM;
 		}
 		f->d = d;
-		memcpy(f->name, key, strlen(key) + 1);
-		f->type = type;
+		f->upstream = 0;
+		f->waiters = NULL;
+		f->hashed = 0;
+		f->kh = k.h;
+		memcpy(f->name, k.name, k.h.len + 1);
 		st = spfc_resolver_query(d->inner, name, type, on_upstream, f,
 					 &f->upstream);
 		if (st != SPFC_OK) {
-			free(f);
-			free(w);
+			flight_put(d, f);
+			waiter_put(d, w);
 			return st;
 		}
-		f->hnext = d->fbucket[hash_key(key, type)];
-		d->fbucket[hash_key(key, type)] = f;
+		f->hnext = d->fbucket[k.h.hash & (DC_BUCKETS - 1)];
+		d->fbucket[k.h.hash & (DC_BUCKETS - 1)] = f;
 		f->hashed = 1;
 		d->st.misses++;
 	}
@@ -397,23 +557,18 @@ static void dc_cancel(void *self, spfc_query_id id)
 {
 	struct dcache *d = self;
 	struct waiter *w = id_take(d, id);
-	struct flight *f;
 
 	if (!w)
 		return;
-	f = w->f;
-	if (!f) {
+	if (w->f)
+		list_unlink(&w->f->waiters, NULL, w);
+	else
 		list_unlink(&d->ready_head, &d->ready_tail, w);
-		copy_free(&w->c);
-		free(w);
-		return;
-	}
-	list_unlink(&f->waiters, NULL, w);
-	free(w);
-	/* Nobody waits any more, but the answer is still worth keeping (the
-	 * other MX hosts after a match, a check that timed out): the lookup
-	 * goes on and ends in the cache.  The destructor stops it if the
-	 * resolver goes first. */
+	waiter_put(d, w);
+	/* Nobody may wait on a flight any more, but the answer is still
+	 * worth keeping (the other MX hosts after a match, a check that
+	 * timed out): the lookup goes on and ends in the cache.  The
+	 * destructor stops it if the resolver goes first. */
 }
 
 static int dc_process(void *self, int64_t until)
@@ -427,12 +582,23 @@ static int dc_process(void *self, int64_t until)
 	while ((w = d->ready_head) != NULL) {
 		list_unlink(&d->ready_head, &d->ready_tail, w);
 		id_take(d, w->id);
-		w->cb(w->arg, &w->c.ans);
-		copy_free(&w->c);
-		free(w);
+		/* w's reference keeps the answer through the callback, even
+		 * if its entry has gone meanwhile */
+		w->cb(w->arg, &w->b->ans);
+		waiter_put(d, w);
 		n++;
 	}
 	return n;
+}
+
+/* A socket of the inner resolver is ready: hand out the hits due, then
+ * let the inner resolver read that socket. */
+static int dc_process_fd(void *self, int fd, int readable, int writable)
+{
+	struct dcache *d = self;
+	int n = d->ready_head ? dc_process(self, 0) : 0;
+
+	return n + spfc_resolver_process_fd(d->inner, fd, readable, writable);
 }
 
 static int64_t dc_now(void *self)
@@ -468,14 +634,14 @@ static int64_t dc_next_event(void *self)
 static void dc_destroy(void *self)
 {
 	struct dcache *d = self;
+	struct waiter *w;
+	struct flight *f;
 	size_t i;
 
 	for (i = 0; i < DC_BUCKETS; i++) {
-		while (d->fbucket[i]) {
-			struct flight *f = d->fbucket[i];
+		while ((f = d->fbucket[i]) != NULL) {
 			d->fbucket[i] = f->hnext;
-			while (f->waiters) {
-				struct waiter *w = f->waiters;
+			while ((w = f->waiters) != NULL) {
 				f->waiters = w->next;
 				free(w);
 			}
@@ -484,14 +650,22 @@ static void dc_destroy(void *self)
 			free(f);
 		}
 	}
-	while (d->ready_head) {
-		struct waiter *w = d->ready_head;
+	while ((w = d->ready_head) != NULL) {
 		d->ready_head = w->next;
-		copy_free(&w->c);
+		block_unref(w->b);
 		free(w);
+	}
+	while ((w = d->free_waiters) != NULL) {
+		d->free_waiters = w->next;
+		free(w);
+	}
+	while ((f = d->free_flights) != NULL) {
+		d->free_flights = f->hnext;
+		free(f);
 	}
 	while (d->lru_head)
 		entry_drop(d, d->lru_head);
+	free(d->ebucket);
 	free(d);
 }
 
@@ -500,6 +674,7 @@ static const spfc_resolver_ops cache_ops = {
 	.query = dc_query,
 	.cancel = dc_cancel,
 	.process = dc_process,
+	.process_fd = dc_process_fd,
 	.now = dc_now,
 	.pending = dc_pending,
 	.destroy = dc_destroy,
@@ -512,6 +687,7 @@ spfc_status spfc_dnscache_new(spfc_resolver *inner,
 			      spfc_resolver **out)
 {
 	struct dcache *d = calloc(1, sizeof *d);
+	size_t nb = DC_EBUCKETS_MIN;
 	spfc_status st;
 
 	*out = NULL;
@@ -528,9 +704,19 @@ spfc_status spfc_dnscache_new(spfc_resolver *inner,
 		d->o.max_ttl = DC_DEFAULT_MAX_TTL;
 	if (!d->o.neg_ttl)
 		d->o.neg_ttl = DC_DEFAULT_NEG_TTL;
-	st = spfc_resolver_new(&cache_ops, d, out);
-	if (st != SPFC_OK)
+	while (nb < d->o.max_entries && nb < DC_EBUCKETS_MAX)
+		nb <<= 1;
+	d->ebucket = calloc(nb, sizeof *d->ebucket);
+	if (!d->ebucket) {
 		free(d);
+		return SPFC_ENOMEM;
+	}
+	d->emask = nb - 1;
+	st = spfc_resolver_new(&cache_ops, d, out);
+	if (st != SPFC_OK) {
+		free(d->ebucket);
+		free(d);
+	}
 	return st;
 }
 

@@ -1374,6 +1374,27 @@ static int cares_process(void *self, int64_t until)
 	return n;
 }
 
+static int cares_process_fd(void *self, int fd, int readable, int writable)
+{
+	cares_res *r = self;
+	int n;
+
+	r->depth++;
+	n = deliver(r);
+	if (!r->dying) {
+		if (r->socks_lost)
+			socks_resync(r);
+		ares_process_fd(r->channel,
+				readable ? (ares_socket_t)fd : ARES_SOCKET_BAD,
+				writable ? (ares_socket_t)fd : ARES_SOCKET_BAD);
+		n += deliver(r);
+	}
+	r->depth--;
+	if (r->dying && r->depth == 0)
+		destroy_now(r);
+	return n;
+}
+
 static void cares_watch(void *self, spfc_watch_cb cb, void *arg)
 {
 	cares_res *r = self;
@@ -1411,6 +1432,7 @@ static const spfc_resolver_ops cares_ops = {
 	.query = cares_query,
 	.cancel = cares_cancel,
 	.process = cares_process,
+	.process_fd = cares_process_fd,
 	.now = cares_now,
 	.pending = cares_pending,
 	.destroy = cares_destroy,

@@ -6,12 +6,16 @@
  */
 #include <spfc/resolver.h>
 
+#include "resolver_priv.h"
+
 #include <stdlib.h>
 
 struct spfc_resolver {
 	const spfc_resolver_ops *ops;
 	void *self;
 	uint64_t queries;
+	void *aux;			/* the library's own state (reccache) */
+	void (*aux_free)(void *);
 };
 
 spfc_status spfc_resolver_new(const spfc_resolver_ops *ops, void *self,
@@ -34,7 +38,20 @@ void spfc_resolver_free(spfc_resolver *r)
 		return;
 	if (r->ops->destroy)
 		r->ops->destroy(r->self);
+	if (r->aux_free)
+		r->aux_free(r->aux);
 	free(r);
+}
+
+void *resolver_aux(spfc_resolver *r)
+{
+	return r->aux;
+}
+
+void resolver_set_aux(spfc_resolver *r, void *aux, void (*aux_free)(void *))
+{
+	r->aux = aux;
+	r->aux_free = aux_free;
 }
 
 spfc_status spfc_resolver_query(spfc_resolver *r, const char *name,
@@ -78,6 +95,14 @@ void spfc_resolver_watch(spfc_resolver *r, spfc_watch_cb cb, void *arg)
 int64_t spfc_resolver_next_event(spfc_resolver *r)
 {
 	return r->ops->next_event ? r->ops->next_event(r->self) : INT64_MAX;
+}
+
+int spfc_resolver_process_fd(spfc_resolver *r, int fd, int readable,
+			     int writable)
+{
+	if (r->ops->process_fd)
+		return r->ops->process_fd(r->self, fd, readable, writable);
+	return r->ops->process(r->self, r->ops->now(r->self));
 }
 
 uint64_t spfc_resolver_queries(const spfc_resolver *r)

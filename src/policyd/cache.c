@@ -1,8 +1,9 @@
 /*
  * cache.c - a bounded LRU map from instance id to decision (cache.h).
  *
- * Out of memory on insert: the entry is simply not cached (the next
- * recipient is checked again), never a crash.
+ * Each entry is one allocation holding its key and text; chains compare
+ * the stored hash before the key.  Out of memory on insert: the entry is
+ * simply not cached (the next recipient is checked again), never a crash.
  */
 #include "cache.h"
 
@@ -13,8 +14,9 @@ struct entry {
 	struct entry *hnext;		/* hash chain */
 	struct entry *prev, *next;	/* LRU list, most recent first */
 	enum cache_action action;
-	char *key;
-	char *text;
+	size_t h;			/* hash of the key */
+	char *text;			/* in kt, after the key */
+	char kt[];			/* key '\0' text '\0' */
 };
 
 struct cache {
@@ -75,69 +77,55 @@ static void lru_front(struct cache *c, struct entry *e)
 		c->tail = e;
 }
 
-static struct entry **find(struct cache *c, const char *key)
+static struct entry **find(struct cache *c, const char *key, size_t h)
 {
-	struct entry **pp = &c->bucket[hash(key) & (c->nbucket - 1)];
+	struct entry **pp = &c->bucket[h & (c->nbucket - 1)];
 
-	while (*pp && strcmp((*pp)->key, key) != 0)
+	while (*pp && ((*pp)->h != h || strcmp((*pp)->kt, key) != 0))
 		pp = &(*pp)->hnext;
 	return pp;
 }
 
 static void drop(struct cache *c, struct entry *e)
 {
-	struct entry **pp = find(c, e->key);
+	struct entry **pp = &c->bucket[e->h & (c->nbucket - 1)];
 
-	*pp = e->hnext;
+	while (*pp && *pp != e)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = e->hnext;
 	lru_unlink(c, e);
-	free(e->key);
-	free(e->text);
 	free(e);
 	c->n--;
-}
-
-static char *clip(const char *s)
-{
-	size_t n = s ? strnlen(s, CACHE_TEXT_MAX) : 0;
-	char *p = malloc(n + 1);
-
-	if (p) {
-		if (n)
-			memcpy(p, s, n);
-		p[n] = '\0';
-	}
-	return p;
 }
 
 void cache_put(struct cache *c, const char *instance, enum cache_action a,
 	       const char *text)
 {
 	struct entry **pp, *e;
-	char *t;
+	size_t kn, tn, h;
 
-	if (!instance || strnlen(instance, CACHE_KEY_MAX + 1) > CACHE_KEY_MAX)
+	if (!instance || (kn = strnlen(instance, CACHE_KEY_MAX + 1)) > CACHE_KEY_MAX)
 		return;
-	t = clip(text);
-	if (!t)
+	tn = text ? strnlen(text, CACHE_TEXT_MAX) : 0;
+	h = hash(instance);
+	/* filled before an old entry goes: text may be that entry's own */
+	e = malloc(sizeof *e + kn + tn + 2);
+	if (!e)
 		return;
-	pp = find(c, instance);
-	if (*pp) {
-		e = *pp;
-		free(e->text);
-		e->text = t;
-		e->action = a;
-		lru_unlink(c, e);
-		lru_front(c, e);
-		return;
-	}
-	e = calloc(1, sizeof *e);
-	if (!e || !(e->key = clip(instance))) {
-		free(e);
-		free(t);
-		return;
-	}
-	e->text = t;
+	memcpy(e->kt, instance, kn + 1);
+	e->text = e->kt + kn + 1;
+	if (tn)
+		memcpy(e->text, text, tn);
+	e->text[tn] = '\0';
 	e->action = a;
+	e->h = h;
+	e->prev = e->next = NULL;
+	pp = find(c, e->kt, h);
+	if (*pp)
+		drop(c, *pp);	/* replaced by the new entry */
+	pp = &c->bucket[h & (c->nbucket - 1)];
+	e->hnext = *pp;
 	*pp = e;
 	lru_front(c, e);
 	c->n++;
@@ -152,7 +140,7 @@ int cache_get(struct cache *c, const char *instance, enum cache_action *a,
 
 	if (!instance || strnlen(instance, CACHE_KEY_MAX + 1) > CACHE_KEY_MAX)
 		return 0;
-	e = *find(c, instance);
+	e = *find(c, instance, hash(instance));
 	if (!e)
 		return 0;
 	lru_unlink(c, e);

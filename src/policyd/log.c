@@ -3,18 +3,25 @@
  *
  * Writes RFC 3164 datagrams to /dev/log itself (facility mail, ident and
  * pid, as openlog(LOG_PID, LOG_MAIL) would) over one socket kept open:
- * one system call per line, where glibc's syslog() takes several and
- * reconnects on every line when no syslog daemon listens.  Cannot fail: a
- * line that cannot be sent is dropped; a missing /dev/log is retried at
- * most once every LOG_RETRY_S seconds.
+ * at most one system call per line, where glibc's syslog() takes several
+ * and reconnects on every line when no syslog daemon listens.  In batch
+ * mode (the daemon's event loop) lines are queued, each still its own
+ * datagram with the time it was written, and sent together with one
+ * sendmmsg() when LOG_QUEUE lines or LOG_QUEUE_BYTES are queued, or when
+ * the loop's timer calls log_flush() (at most LOG_FLUSH_MS after the
+ * first line queued), and at exit or SIGTERM: every wake-up of the syslog
+ * daemon costs both processes, and one per request was the daemon's
+ * largest single cost.  Cannot fail: a line that cannot be sent is
+ * dropped; a missing /dev/log is retried at most once every LOG_RETRY_S
+ * seconds.
  */
+#define _GNU_SOURCE	/* sendmmsg */
 #include "log.h"
-
-#include <spfc/buf.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -25,6 +32,9 @@
 #define LOG_PATH "/dev/log"
 #define LOG_RETRY_S 10		/* seconds between attempts to reach syslog */
 #define LOG_IDENT_MAX 32
+#define LOG_DGRAM_MAX (LOG_LINE_MAX + 128)	/* header + line */
+#define LOG_QUEUE 32		/* datagrams queued in batch mode */
+#define LOG_QUEUE_BYTES (16 * 1024)	/* bytes queued in batch mode */
 
 static int level = 1;
 static int to_stderr;
@@ -34,6 +44,16 @@ static char ident[LOG_IDENT_MAX + 1] = "policyd-spf";
 static unsigned long pid;
 static time_t stamp_sec = -1;
 static char stamp[32];
+
+/* Batch mode: the queued datagrams, back to back in qbuf. */
+static int batching;
+static void (*arm)(void);	/* asks the loop for a log_flush() soon */
+static char qbuf[LOG_QUEUE_BYTES + LOG_DGRAM_MAX];
+static size_t qused;
+static struct mmsghdr qmsg[LOG_QUEUE];
+static struct iovec qiov[LOG_QUEUE];
+static unsigned qn;
+static int atexit_done;
 
 static void log_connect(void)
 {
@@ -67,6 +87,16 @@ void log_open(const char *name, int stderr_too)
 	to_stderr = stderr_too;
 	last_try = 0;
 	log_connect();
+	if (!atexit_done && atexit(log_flush) == 0)
+		atexit_done = 1;
+}
+
+void log_batch(int on, void (*arm_flush)(void))
+{
+	if (!on)
+		log_flush();
+	batching = on;
+	arm = on ? arm_flush : NULL;
 }
 
 void log_set_level(int l)
@@ -77,14 +107,6 @@ void log_set_level(int l)
 int log_level(void)
 {
 	return level;
-}
-
-static void add_clean(spfc_buf *b, const char *s)
-{
-	for (; s && *s && b->len < LOG_LINE_MAX; s++) {
-		unsigned char c = (unsigned char)*s;
-		spfc_buf_addc(b, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
-	}
 }
 
 /* "Mmm dd hh:mm:ss", computed once a second. */
@@ -102,50 +124,118 @@ static const char *timestamp(void)
 	return stamp;
 }
 
+/* The syslog daemon went away (restarted): connect again, at once. */
+static void reconnect(void)
+{
+	close(fd);
+	fd = -1;
+	last_try = 0;
+	log_connect();
+}
+
+static int gone(int e)
+{
+	return e == ECONNREFUSED || e == ENOTCONN || e == EBADF;
+}
+
+void log_flush(void)
+{
+	unsigned sent = 0, i;
+	int retried = 0;
+
+	if (qn == 0)
+		return;
+	for (i = 0; i < qn; i++) {
+		memset(&qmsg[i], 0, sizeof qmsg[i]);
+		qmsg[i].msg_hdr.msg_iov = &qiov[i];
+		qmsg[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (sent < qn && fd >= 0) {
+		int n = sendmmsg(fd, qmsg + sent, qn - sent, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			sent += (unsigned)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && gone(errno) && !retried) {
+			retried = 1;
+			reconnect();
+			continue;
+		}
+		break;	/* dropped: logging never stops the daemon */
+	}
+	qn = 0;
+	qused = 0;
+}
+
+/* "<prio>Mmm dd hh:mm:ss ident[pid]: " and the line into out (at least
+ * LOG_DGRAM_MAX bytes); returns the length. */
+static size_t format(char *out, int prio, const char *msg, size_t len)
+{
+	int n = snprintf(out, LOG_DGRAM_MAX - LOG_LINE_MAX, "<%d>%s %s[%lu]: ",
+			 LOG_MAIL | prio, timestamp(), ident, pid);
+	size_t h = n > 0 ? (size_t)n : 0;
+
+	if (h >= LOG_DGRAM_MAX - LOG_LINE_MAX)
+		h = LOG_DGRAM_MAX - LOG_LINE_MAX - 1;
+	if (len > LOG_LINE_MAX)
+		len = LOG_LINE_MAX;
+	memcpy(out + h, msg, len);
+	return h + len;
+}
+
 static void send_line(int prio, const char *msg, size_t len)
 {
-	spfc_buf d;
+	static char d[LOG_DGRAM_MAX];
+	size_t n;
 
 	log_connect();
 	if (fd < 0)
 		return;
-	spfc_buf_init(&d, LOG_LINE_MAX + 128);
-	spfc_buf_addc(&d, '<');
-	spfc_buf_addu(&d, (unsigned long long)(LOG_MAIL | prio));
-	spfc_buf_addc(&d, '>');
-	spfc_buf_adds(&d, timestamp());
-	spfc_buf_addc(&d, ' ');
-	spfc_buf_adds(&d, ident);
-	spfc_buf_addc(&d, '[');
-	spfc_buf_addu(&d, pid);
-	spfc_buf_adds(&d, "]: ");
-	spfc_buf_add(&d, msg, len);
-	if (!d.err && send(fd, d.data, d.len, MSG_NOSIGNAL) < 0 &&
-	    (errno == ECONNREFUSED || errno == ENOTCONN || errno == EBADF)) {
-		/* the syslog daemon restarted: reconnect once */
-		close(fd);
-		fd = -1;
-		last_try = 0;
-		log_connect();
-		if (fd >= 0)
-			(void)send(fd, d.data, d.len, MSG_NOSIGNAL);
+	if (batching) {
+		n = format(qbuf + qused, prio, msg, len);
+		qiov[qn].iov_base = qbuf + qused;
+		qiov[qn].iov_len = n;
+		qn++;
+		qused += n;
+		if (qn == LOG_QUEUE || qused >= LOG_QUEUE_BYTES)
+			log_flush();
+		else if (qn == 1 && arm)
+			arm();
+		return;
 	}
-	spfc_buf_free(&d);
+	n = format(d, prio, msg, len);
+	if (send(fd, d, n, MSG_NOSIGNAL) < 0 && gone(errno)) {
+		reconnect();
+		if (fd >= 0)
+			(void)send(fd, d, n, MSG_NOSIGNAL);
+	}
+}
+
+/* Append s to line[*n], printable ASCII only, up to LOG_LINE_MAX. */
+static void add_clean(char *line, size_t *n, const char *s)
+{
+	for (; s && *s && *n < LOG_LINE_MAX; s++) {
+		unsigned char c = (unsigned char)*s;
+		line[(*n)++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
 }
 
 static void emit(int prio, int need, const char *a, const char *b)
 {
-	spfc_buf line;
+	static char line[LOG_LINE_MAX + 1];
+	size_t n = 0;
 
 	if (level < need)
 		return;
-	spfc_buf_init(&line, LOG_LINE_MAX + 8);
-	add_clean(&line, a);
-	add_clean(&line, b);
-	send_line(prio, spfc_buf_str(&line), line.len);
+	add_clean(line, &n, a);
+	add_clean(line, &n, b);
+	line[n] = '\0';
+	send_line(prio, line, n);
 	if (to_stderr)
-		fprintf(stderr, "%s: %s\n", ident, spfc_buf_str(&line));
-	spfc_buf_free(&line);
+		fprintf(stderr, "%s: %s\n", ident, line);
 }
 
 void log_msg(int need, const char *msg)

@@ -13,6 +13,15 @@
 #define LOG_LINE_MAX 2000	/* bytes of one log line */
 
 void log_open(const char *ident, int to_stderr);
+#define LOG_FLUSH_MS 50	/* longest a line waits in batch mode */
+
+/* Batch mode on (the event loop runs): lines are queued and sent together
+ * when the queue is full or when the loop calls log_flush(); arm_flush()
+ * is called when a first line is queued, and the loop must then call
+ * log_flush() within LOG_FLUSH_MS.  The queue also goes out at exit.
+ * Off: flush, then send each line at once. */
+void log_batch(int on, void (*arm_flush)(void));
+void log_flush(void);
 /* The level in force (debugLevel, -1..5). */
 void log_set_level(int level);
 int log_level(void);

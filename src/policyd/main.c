@@ -272,6 +272,30 @@ static int make_resolver(const char *dns, const char *zonefile, spfc_zone **zone
 	return 0;
 }
 
+static uv_timer_t logtimer;
+
+static void on_logtimer(uv_timer_t *t)
+{
+	(void)t;
+	log_flush();
+}
+
+static void arm_logtimer(void)
+{
+	if (!uv_is_active((uv_handle_t *)&logtimer))
+		uv_timer_start(&logtimer, on_logtimer, LOG_FLUSH_MS, 0);
+}
+
+/* Spawn mode: Postfix (or an administrator) ends the process with
+ * SIGTERM; the queued log lines go out first. */
+static void on_spawn_term(uv_signal_t *h, int sig)
+{
+	(void)h;
+	log_flush();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -292,6 +316,7 @@ int main(int argc, char **argv)
 	spfc_resolver *res = NULL, *cached = NULL;
 	spfc_dnscache_options dco;
 	uv_loop_t *loop;
+	uv_signal_t term, intr;
 	struct uvres *glue;
 	struct policy *pol;
 	char host[256];
@@ -384,6 +409,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	loop = uv_default_loop();
+	/* Log lines go out in batches (log.h). */
+	uv_timer_init(loop, &logtimer);
+	uv_unref((uv_handle_t *)&logtimer);
+	log_batch(1, arm_logtimer);
+	if (!listen_addr) {
+		uv_signal_init(loop, &term);
+		uv_signal_init(loop, &intr);
+		uv_signal_start(&term, on_spawn_term, SIGTERM);
+		uv_signal_start(&intr, on_spawn_term, SIGINT);
+		uv_unref((uv_handle_t *)&term);
+		uv_unref((uv_handle_t *)&intr);
+	}
 	glue = uvres_new(loop, cached);
 	pol = policy_new(loop, cached, &cfg, host,
 			 listen_addr ? CACHE_MAX_ENTRIES : CACHE_SPAWN_ENTRIES);
@@ -399,6 +436,12 @@ int main(int argc, char **argv)
 	log_msg(3, "Normal exit");
 	policy_free(pol);
 	uvres_close(glue);
+	log_batch(0, NULL);
+	uv_close((uv_handle_t *)&logtimer, NULL);
+	if (!listen_addr) {
+		uv_close((uv_handle_t *)&term, NULL);
+		uv_close((uv_handle_t *)&intr, NULL);
+	}
 	uv_run(loop, UV_RUN_NOWAIT);
 	spfc_resolver_free(cached);
 	spfc_resolver_free(res);

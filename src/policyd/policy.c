@@ -46,7 +46,15 @@ struct policy {
 	struct policy_job *park_head, *park_tail; /* waiting for room */
 	int cap_logged;
 	struct policy_stats st;
+	struct policy_job *spare;	/* finished jobs kept for reuse */
+	size_t nspare;
 };
+
+/* Finished jobs kept for the next requests, with their buffers: a busy
+ * server then allocates nearly nothing per request.  Buffers that grew
+ * past POLICY_SPARE_BUF bytes are released. */
+#define POLICY_SPARE_JOBS 64
+#define POLICY_SPARE_BUF 4096
 
 struct policy_job {
 	struct policy *p;
@@ -88,6 +96,7 @@ struct policy_job {
 
 	enum act act;		/* the answer */
 	spfc_buf answer;
+	spfc_buf line, qid;	/* scratch of deliver() */
 	int iserror;
 	int finished;
 };
@@ -264,8 +273,20 @@ static const char *qid_prefix(const struct policy_job *j, spfc_buf *b)
 
 /* ---- finishing ------------------------------------------------------- */
 
-static void job_free(struct policy_job *j)
+static void keep_buf(spfc_buf *b)
 {
+	if (b->cap > POLICY_SPARE_BUF)
+		spfc_buf_free(b);
+	else
+		spfc_buf_reset(b);
+}
+
+/* recycle: keep it as a spare of j->p (never from a close callback: the
+ * policy may be gone by then). */
+static void job_free(struct policy_job *j, int recycle)
+{
+	struct policy *p = j->p;
+
 	spfc_check_free(j->chk);
 	if (j->peruser)
 		config_free(&j->user);
@@ -277,15 +298,61 @@ static void job_free(struct policy_job *j)
 	free(j->queue_id);
 	free(j->ip);
 	free(j->helo);
+	if (recycle && p->nspare < POLICY_SPARE_JOBS) {
+		keep_buf(&j->header);
+		keep_buf(&j->text);
+		keep_buf(&j->answer);
+		keep_buf(&j->line);
+		keep_buf(&j->qid);
+		j->pnext = p->spare;
+		p->spare = j;
+		p->nspare++;
+		return;
+	}
 	spfc_buf_free(&j->header);
 	spfc_buf_free(&j->text);
 	spfc_buf_free(&j->answer);
+	spfc_buf_free(&j->line);
+	spfc_buf_free(&j->qid);
 	free(j);
+}
+
+/* A job as new: a spare one (its buffers kept) or a fresh one. */
+static struct policy_job *job_new(struct policy *p)
+{
+	struct policy_job *j = p->spare;
+	spfc_buf keep[5];
+
+	if (!j) {
+		j = calloc(1, sizeof *j);
+		if (j) {
+			spfc_buf_init(&j->header, 0);
+			spfc_buf_init(&j->text, 0);
+			spfc_buf_init(&j->answer, 0);
+			spfc_buf_init(&j->line, 0);
+			spfc_buf_init(&j->qid, 0);
+		}
+		return j;
+	}
+	p->spare = j->pnext;
+	p->nspare--;
+	keep[0] = j->header;
+	keep[1] = j->text;
+	keep[2] = j->answer;
+	keep[3] = j->line;
+	keep[4] = j->qid;
+	memset(j, 0, sizeof *j);
+	j->header = keep[0];
+	j->text = keep[1];
+	j->answer = keep[2];
+	j->line = keep[3];
+	j->qid = keep[4];
+	return j;
 }
 
 static void on_timer_closed(uv_handle_t *h)
 {
-	job_free(h->data);
+	job_free(h->data, 0);
 }
 
 static void drop_check(struct policy_job *j)
@@ -342,7 +409,7 @@ static void job_release(struct policy_job *j)
 		j->timer_on = 0;
 		uv_close((uv_handle_t *)&j->timer, on_timer_closed);
 	} else {
-		job_free(j);
+		job_free(j, 1);
 	}
 	wake_parked(p);
 }
@@ -370,13 +437,12 @@ static void count_answer(struct policy_job *j, enum act act)
 static void deliver(struct policy_job *j)
 {
 	const struct config *cfg = j->cfg;
-	spfc_buf *a = &j->answer, qid, line;
+	spfc_buf *a = &j->answer, *line = &j->line, *qid = &j->qid;
 	const char *text = spfc_buf_str(&j->text);
 	const char *rej, *def;
 	enum act act = j->act;
 
-	spfc_buf_init(&qid, 0);
-	spfc_buf_init(&line, 0);
+	spfc_buf_reset(line);
 	spfc_buf_reset(a);
 	rej = !cfg->enhanced_status_codes ? "550"
 	      : j->iserror ? "550 5.7.24" : "550 5.7.23";
@@ -385,13 +451,13 @@ static void deliver(struct policy_job *j)
 	    act != ACT_DUNNO && act != ACT_RAW) {
 		/* spf-engine answers dunno silently; we log what it would
 		 * have been */
-		spfc_buf_adds(&line, "TestOnly: would have answered: ");
+		spfc_buf_adds(line, "TestOnly: would have answered: ");
 		if (act != ACT_RESULT_ONLY) {
-			spfc_buf_adds(&line, act == ACT_REJECT ? rej : def);
-			spfc_buf_addc(&line, ' ');
+			spfc_buf_adds(line, act == ACT_REJECT ? rej : def);
+			spfc_buf_addc(line, ' ');
 		}
-		log_msg2(1, spfc_buf_str(&line), text);
-		spfc_buf_reset(&line);
+		log_msg2(1, spfc_buf_str(line), text);
+		spfc_buf_reset(line);
 		act = ACT_NONE;
 	}
 	switch (act) {
@@ -400,9 +466,9 @@ static void deliver(struct policy_job *j)
 		spfc_buf_adds(a, act == ACT_REJECT ? rej : def);
 		spfc_buf_addc(a, ' ');
 		spfc_buf_adds(a, text);
-		spfc_buf_adds(&line, qid_prefix(j, &qid));
-		spfc_buf_adds(&line, spfc_buf_str(a));
-		log_msg(1, spfc_buf_str(&line));
+		spfc_buf_adds(line, qid_prefix(j, qid));
+		spfc_buf_adds(line, spfc_buf_str(a));
+		log_msg(1, spfc_buf_str(line));
 		break;
 	case ACT_PREPEND:
 		if (cfg->prospective) {
@@ -410,14 +476,14 @@ static void deliver(struct policy_job *j)
 		} else if (cfg->header_type != HDR_NONE) {
 			spfc_buf_adds(a, "prepend ");
 			spfc_buf_adds(a, text);
-			spfc_buf_adds(&line, qid_prefix(j, &qid));
-			spfc_buf_adds(&line, "prepend ");
-			log_msg2(1, spfc_buf_str(&line), text);
+			spfc_buf_adds(line, qid_prefix(j, qid));
+			spfc_buf_adds(line, "prepend ");
+			log_msg2(1, spfc_buf_str(line), text);
 		} else {
 			spfc_buf_adds(a, "dunno");
-			spfc_buf_adds(&line, qid_prefix(j, &qid));
-			spfc_buf_adds(&line, "Header field not prepended: ");
-			log_msg2(1, spfc_buf_str(&line), text);
+			spfc_buf_adds(line, qid_prefix(j, qid));
+			spfc_buf_adds(line, "Header field not prepended: ");
+			log_msg2(1, spfc_buf_str(line), text);
 		}
 		break;
 	case ACT_RAW:
@@ -425,9 +491,9 @@ static void deliver(struct policy_job *j)
 		break;
 	case ACT_RESULT_ONLY:
 		spfc_buf_adds(a, text);
-		spfc_buf_adds(&line, qid_prefix(j, &qid));
-		spfc_buf_adds(&line, "result_only ");
-		log_msg2(1, spfc_buf_str(&line), text);
+		spfc_buf_adds(line, qid_prefix(j, qid));
+		spfc_buf_adds(line, "result_only ");
+		log_msg2(1, spfc_buf_str(line), text);
 		break;
 	default:
 		spfc_buf_adds(a, "dunno");
@@ -437,8 +503,6 @@ static void deliver(struct policy_job *j)
 		spfc_buf_adds(a, "dunno");
 	}
 	count_answer(j, act);
-	spfc_buf_free(&qid);
-	spfc_buf_free(&line);
 	if (j->cb)
 		j->cb(j->arg, spfc_buf_str(a));
 	if (j->starting)
@@ -952,27 +1016,58 @@ static void step(struct policy_job *j)
 
 /* ---- starting a job ------------------------------------------------------- */
 
-/* A copy of an attribute's value (NULL when absent); *bad is set when the
- * value holds a NUL byte -- no name or address can, and a C string would
- * silently cut it short. */
-static char *attr(const struct proto_request *q, const char *name, int *bad)
-{
-	size_t i;
+/* The attributes a check reads, found in one pass over the request (a
+ * repeated name cannot occur: the reader keeps the last value in place). */
+enum { A_CLIENT, A_HELO, A_SENDER, A_RECIPIENT, A_INSTANCE, A_QUEUE_ID, A_N };
 
-	for (i = q->nattrs; i-- > 0;) {
-		if (strcmp(q->attrs[i].name, name) != 0)
-			continue;
-		if (strlen(q->attrs[i].value) != q->attrs[i].vlen)
-			*bad = 1;
-		return dup0(q->attrs[i].value);
+static int wanted(const char *name)
+{
+	switch (name[0]) {
+	case 'c':
+		return strcmp(name, "client_address") == 0 ? A_CLIENT : -1;
+	case 'h':
+		return strcmp(name, "helo_name") == 0 ? A_HELO : -1;
+	case 's':
+		return strcmp(name, "sender") == 0 ? A_SENDER : -1;
+	case 'r':
+		return strcmp(name, "recipient") == 0 ? A_RECIPIENT : -1;
+	case 'i':
+		return strcmp(name, "instance") == 0 ? A_INSTANCE : -1;
+	case 'q':
+		return strcmp(name, "queue_id") == 0 ? A_QUEUE_ID : -1;
+	default:
+		return -1;
 	}
-	return NULL;
+}
+
+/* Copies of the wanted values (NULL when absent); *bad is set when one
+ * holds a NUL byte -- no name or address can, and a C string would
+ * silently cut it short. */
+static void attrs(const struct proto_request *q, char *out[A_N], int *bad)
+{
+	const struct proto_attr *a[A_N] = { 0 };
+	size_t i;
+	int k;
+
+	for (i = 0; i < q->nattrs; i++) {
+		k = wanted(q->attrs[i].name);
+		if (k >= 0)
+			a[k] = &q->attrs[i];
+	}
+	for (k = 0; k < A_N; k++) {
+		out[k] = NULL;
+		if (!a[k])
+			continue;
+		if (memchr(a[k]->value, '\0', a[k]->vlen))
+			*bad = 1;
+		out[k] = dup0(a[k]->value);
+	}
 }
 
 struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 				policy_done_cb cb, void *arg)
 {
-	struct policy_job *j = calloc(1, sizeof *j);
+	struct policy_job *j = job_new(p);
 	const struct config *cfg = p->cfg;
 	const char *ip;
 	enum cache_action ca;
@@ -986,9 +1081,6 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	j->cb = cb;
 	j->arg = arg;
 	j->helo_res = SPFC_NONE;
-	spfc_buf_init(&j->header, 0);
-	spfc_buf_init(&j->text, 0);
-	spfc_buf_init(&j->answer, 0);
 	j->stage = ST_DOMAIN_WL;
 	j->t0 = uv_now(p->loop);
 	p->st.requests++;
@@ -1002,12 +1094,17 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		malformed(j, q->why ? q->why : "request over the limits");
 		goto run;
 	}
-	j->client_address = attr(q, "client_address", &nul);
-	j->helo_name = attr(q, "helo_name", &nul);
-	j->sender = attr(q, "sender", &nul);
-	j->recipient = attr(q, "recipient", &nul);
-	j->instance = attr(q, "instance", &nul);
-	j->queue_id = attr(q, "queue_id", &nul);
+	{
+		char *v[A_N];
+
+		attrs(q, v, &nul);
+		j->client_address = v[A_CLIENT];
+		j->helo_name = v[A_HELO];
+		j->sender = v[A_SENDER];
+		j->recipient = v[A_RECIPIENT];
+		j->instance = v[A_INSTANCE];
+		j->queue_id = v[A_QUEUE_ID];
+	}
 	if (nul) {
 		malformed(j, "a NUL byte in an attribute value");
 		goto run;
@@ -1166,6 +1263,17 @@ void policy_free(struct policy *p)
 {
 	if (!p)
 		return;
+	while (p->spare) {
+		struct policy_job *j = p->spare;
+
+		p->spare = j->pnext;
+		spfc_buf_free(&j->header);
+		spfc_buf_free(&j->text);
+		spfc_buf_free(&j->answer);
+		spfc_buf_free(&j->line);
+		spfc_buf_free(&j->qid);
+		free(j);
+	}
 	cache_free(p->cache);
 	free(p->hostname);
 	free(p);

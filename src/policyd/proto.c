@@ -12,18 +12,40 @@
  * protocol_name and queue_id; a repeated name keeps its first place and
  * takes the last value.  Bytes outside ASCII and NUL are ordinary bytes.
  *
+ * Memory: a whole line is parsed where it lies (the caller's bytes, or
+ * the line buffer when it came in pieces).  Each attribute is stored as
+ * "name\0value\0" appended to one byte arena, and the attribute array
+ * points into it; a repeated name appends a fresh "name\0value\0" and
+ * moves its attribute there (the old copy stays unused until the request
+ * ends), so a name is always followed by its value.  The arena and the
+ * array belong to the reader and are kept from one request to the next:
+ * ending a request only resets their lengths, so once they are big enough
+ * for a connection's requests, reading them allocates nothing.  When the
+ * arena grows it moves to a new block and the pointers of the attributes
+ * stored so far are rebased at once, so they are valid at every moment,
+ * the request read so far (proto_reader_request() before completion)
+ * included.  After a request that left the arena over ARENA_KEEP bytes or
+ * the array over ATTRS_KEEP entries, proto_reader_next() gives that
+ * memory back, so an idle connection holds little.
+ *
  * How it fails: the limits of proto.h mark the request malformed and the
  * rest of it is skipped up to its empty line; the request is still
  * delivered so the answers stay in step.  Memory is bounded by the limits:
  * the line buffer is allocated once at PROTO_LINE_MAX + 1 bytes and never
  * grows, an over-long line is dropped as it arrives, and attributes are
  * stored only while the request is under PROTO_REQUEST_MAX bytes and
- * PROTO_ATTR_MAX names.  Out of memory makes proto_feed() return
+ * PROTO_ATTR_MAX names.  A stored line of n bytes ("\n" excluded) takes at
+ * most n + 1 arena bytes (its name and value are at most n - 1 bytes, as
+ * the '=' is not kept, plus two NULs), and take_line() counts those n + 1
+ * towards PROTO_REQUEST_MAX before storing it, so the arena never passes
+ * PROTO_REQUEST_MAX bytes, repeated names included; the array never
+ * passes PROTO_ATTR_MAX entries.  Out of memory makes proto_feed() return
  * (size_t)-1; the reader is then only fit for proto_reader_free().
  */
 #include "proto.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,14 +59,30 @@ static const char why_size[] = "request too large";
  * request, as its stripped form is empty). */
 enum { SKIP_NONE = 0, SKIP_BLANK = 1, SKIP_TEXT = 2 };
 
-/* The first size of the attribute array; it doubles up to PROTO_ATTR_MAX. */
+/* The attribute array starts at ATTRS_FIRST entries and doubles up to
+ * PROTO_ATTR_MAX; the arena starts at ARENA_FIRST bytes and doubles up to
+ * ARENA_MAX.  Above the KEEP sizes they are released between requests. */
 #define ATTRS_FIRST 16
+#define ATTRS_KEEP 64
+#define ARENA_FIRST 1024
+#define ARENA_KEEP 16384
+#define ARENA_MAX PROTO_REQUEST_MAX
 
-/* White space as Python's str.isspace() sees ASCII (spf-engine's rstrip()
- * and the `\s` of its line pattern). */
+/* Byte classes: white space as Python's str.isspace() sees ASCII
+ * (spf-engine's rstrip() and the `\s` of its line pattern), and '=' which
+ * also ends a name. */
+enum { C_SPACE = 1, C_EQ = 2 };
+
+static const unsigned char byte_class[256] = {
+	['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE,
+	['\f'] = C_SPACE, ['\r'] = C_SPACE, [0x1c] = C_SPACE,
+	[0x1d] = C_SPACE, [0x1e] = C_SPACE, [0x1f] = C_SPACE,
+	[' '] = C_SPACE, ['='] = C_EQ,
+};
+
 static int is_space(unsigned char c)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+	return byte_class[c] & C_SPACE;
 }
 
 static int all_space(const char *p, size_t n)
@@ -57,9 +95,9 @@ static int all_space(const char *p, size_t n)
 	return 1;
 }
 
-/* Each attribute is one allocation "name\0value\0": name points at its
- * start, value just past the name's NUL, so the name's length is known
- * even when the name itself holds a NUL byte. */
+/* An attribute is "name\0value\0" in the arena: name points at its start,
+ * value just past the name's NUL, so the name's length is known even when
+ * the name itself holds a NUL byte. */
 static size_t attr_name_len(const struct proto_attr *a)
 {
 	return (size_t)(a->value - a->name) - 1;
@@ -70,29 +108,60 @@ static int attr_is(const struct proto_attr *a, const char *name, size_t nlen)
 	return attr_name_len(a) == nlen && memcmp(a->name, name, nlen) == 0;
 }
 
-static int name_is(const char *name, size_t nlen, const char *lit)
-{
-	size_t n = strlen(lit);
+/* proto_reader.names_seen has a bit per name_hash(): a name whose bit is
+ * clear is not stored yet, so most names skip the search for a repeat. */
+_Static_assert(sizeof ((struct proto_reader *)0)->names_seen * CHAR_BIT == 256,
+	       "names_seen holds 256 bits");
 
-	return nlen == n && memcmp(name, lit, n) == 0;
+static unsigned name_hash(const char *name, size_t nlen)
+{
+	const unsigned char *s = (const unsigned char *)name;
+
+	return (unsigned)(nlen * 0x9eu + s[0] * 0x3bu + s[nlen - 1] * 0x17u +
+			  s[nlen / 2] * 5u) & 255u;
 }
 
 /* spf-engine keeps the case of these values only. */
 static int keeps_case(const char *name, size_t nlen)
 {
-	return name_is(name, nlen, "protocol_state") ||
-	       name_is(name, nlen, "protocol_name") ||
-	       name_is(name, nlen, "queue_id");
+	switch (nlen) {
+	case 8:
+		return memcmp(name, "queue_id", 8) == 0;
+	case 13:
+		return memcmp(name, "protocol_name", 13) == 0;
+	case 14:
+		return memcmp(name, "protocol_state", 14) == 0;
+	default:
+		return 0;
+	}
 }
 
-/* The allocated size of an attribute array holding n (> 0) entries. */
-static size_t attrs_cap(size_t n)
+/* Copy n bytes, ASCII A-Z lower-cased, eight at a time: in each byte b of
+ * a word, the low seven bits plus 0x80 - 'A' reach 0x80 when b >= 'A',
+ * plus 0x80 - 'Z' - 1 when b > 'Z' (neither sum carries into the next
+ * byte); their top bits differ for A-Z, kept only where b itself is
+ * ASCII, and shifted down to 0x20 they set the lower-case bit. */
+static void copy_lower(char *d, const char *s, size_t n)
 {
-	size_t cap = ATTRS_FIRST;
+	const uint64_t ones = 0x0101010101010101u, high = ones * 0x80u;
+	size_t i = 0;
 
-	while (cap < n)
-		cap *= 2;
-	return cap;
+	for (; n - i >= 8; i += 8) {
+		uint64_t w, low, upper;
+
+		memcpy(&w, s + i, 8);
+		low = w & ~high;
+		upper = (low + ones * (0x80u - 'A')) ^
+			(low + ones * (0x80u - 'Z' - 1));
+		upper &= ~w & high;
+		w |= upper >> 2;
+		memcpy(d + i, &w, 8);
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		d[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+	}
 }
 
 static void mark_malformed(struct proto_reader *r, const char *why)
@@ -103,20 +172,84 @@ static void mark_malformed(struct proto_reader *r, const char *why)
 	}
 }
 
+/* Start a new request, keeping the memory of the last one. */
 static void clear_request(struct proto_reader *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->req.nattrs; i++)
-		free(r->req.attrs[i].name);
-	free(r->req.attrs);
-	r->req.attrs = NULL;
 	r->req.nattrs = 0;
 	r->req.bad_lines = 0;
 	r->req.malformed = 0;
 	r->req.why = NULL;
 	r->req_bytes = 0;
 	r->complete = 0;
+	r->arena_len = 0;
+	memset(r->names_seen, 0, sizeof r->names_seen);
+}
+
+static void release_attrs(struct proto_reader *r)
+{
+	free(r->req.attrs);
+	r->req.attrs = NULL;
+	r->req.nattrs = 0;
+	r->attrs_cap = 0;
+}
+
+static void release_arena(struct proto_reader *r)
+{
+	free(r->arena);
+	r->arena = NULL;
+	r->arena_len = 0;
+	r->arena_cap = 0;
+}
+
+/* Room for one more attribute.  Returns -1 on out of memory. */
+static int attrs_reserve(struct proto_reader *r)
+{
+	struct proto_attr *na;
+	size_t cap;
+
+	if (r->req.nattrs < r->attrs_cap)
+		return 0;
+	/* nattrs < PROTO_ATTR_MAX here, so cap stays <= PROTO_ATTR_MAX */
+	cap = r->attrs_cap ? r->attrs_cap * 2 : ATTRS_FIRST;
+	na = realloc(r->req.attrs, cap * sizeof *na);
+	if (!na)
+		return -1;
+	r->req.attrs = na;
+	r->attrs_cap = cap;
+	return 0;
+}
+
+/* Room for n (<= ARENA_MAX - arena_len) more arena bytes.  A bigger arena
+ * is a new block: the stored attributes are rebased from the old one
+ * before it is freed, so their pointers never dangle.  Returns -1 on out
+ * of memory (the arena is then as it was). */
+static int arena_reserve(struct proto_reader *r, size_t n)
+{
+	size_t need = r->arena_len + n, cap, i;
+	char *na;
+
+	if (need <= r->arena_cap)
+		return 0;
+	cap = r->arena_cap ? r->arena_cap : ARENA_FIRST;
+	while (cap < need)
+		cap *= 2;
+	if (cap > ARENA_MAX)
+		cap = ARENA_MAX;
+	na = malloc(cap);
+	if (!na)
+		return -1;
+	if (r->arena_len)
+		memcpy(na, r->arena, r->arena_len);
+	for (i = 0; i < r->req.nattrs; i++) {
+		struct proto_attr *a = &r->req.attrs[i];
+
+		a->name = na + (a->name - r->arena);
+		a->value = na + (a->value - r->arena);
+	}
+	free(r->arena);
+	r->arena = na;
+	r->arena_cap = cap;
+	return 0;
 }
 
 /* Store name=value (lengths bounded by PROTO_LINE_MAX).  Returns -1 on out
@@ -125,54 +258,47 @@ static int store_attr(struct proto_reader *r, const char *name, size_t nlen,
 		      const char *val, size_t vlen)
 {
 	struct proto_attr *a = NULL;
-	char *p, *v;
-	size_t i;
+	size_t size = nlen + vlen + 2, i;
+	unsigned h = name_hash(name, nlen);
+	unsigned char bit = (unsigned char)(1u << (h & 7));
+	char *p;
 
-	for (i = 0; i < r->req.nattrs; i++) {
-		if (attr_is(&r->req.attrs[i], name, nlen)) {
-			a = &r->req.attrs[i];
-			break;
+	if (r->names_seen[h >> 3] & bit) {
+		for (i = 0; i < r->req.nattrs; i++) {
+			if (attr_is(&r->req.attrs[i], name, nlen)) {
+				a = &r->req.attrs[i];
+				break;
+			}
 		}
 	}
 	if (!a && r->req.nattrs >= PROTO_ATTR_MAX) {
 		mark_malformed(r, why_attrs);
 		return 0;
 	}
-	p = malloc(nlen + vlen + 2);
-	if (!p)
+	/* Never true: take_line() counts at least size bytes of this line
+	 * towards PROTO_REQUEST_MAX first (see the top of the file).  Kept
+	 * so that the arena's bound does not rest on that count alone. */
+	if (size > ARENA_MAX - r->arena_len) {
+		mark_malformed(r, why_size);
+		return 0;
+	}
+	if ((!a && attrs_reserve(r) < 0) || arena_reserve(r, size) < 0)
 		return -1;
+	p = r->arena + r->arena_len;
+	r->arena_len += size;
 	memcpy(p, name, nlen);
 	p[nlen] = '\0';
-	v = p + nlen + 1;
-	if (vlen)
-		memcpy(v, val, vlen);
-	v[vlen] = '\0';
-	if (!keeps_case(name, nlen)) {
-		for (i = 0; i < vlen; i++)
-			if (v[i] >= 'A' && v[i] <= 'Z')
-				v[i] = (char)(v[i] - 'A' + 'a');
-	}
+	if (keeps_case(name, nlen))
+		memcpy(p + nlen + 1, val, vlen);
+	else
+		copy_lower(p + nlen + 1, val, vlen);
+	p[size - 1] = '\0';
 	if (!a) {
-		size_t n = r->req.nattrs;
-
-		if (n == 0 || (n >= ATTRS_FIRST && attrs_cap(n) == n)) {
-			size_t cap = n ? n * 2 : ATTRS_FIRST;
-			struct proto_attr *na;
-
-			na = realloc(r->req.attrs, cap * sizeof *na);
-			if (!na) {
-				free(p);
-				return -1;
-			}
-			r->req.attrs = na;
-		}
-		a = &r->req.attrs[n];
-		r->req.nattrs = n + 1;
-	} else {
-		free(a->name);
+		a = &r->req.attrs[r->req.nattrs++];
+		r->names_seen[h >> 3] |= bit;
 	}
 	a->name = p;
-	a->value = v;
+	a->value = p + nlen + 1;
 	a->vlen = vlen;
 	return 0;
 }
@@ -181,9 +307,10 @@ static int store_attr(struct proto_reader *r, const char *name, size_t nlen,
  * Returns 1 when it ends the request, 0 when not, -1 on out of memory. */
 static int take_line(struct proto_reader *r, const char *p, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)p;
 	size_t end = n, i = 0, name, nlen;
 
-	while (end > 0 && is_space((unsigned char)p[end - 1]))
+	while (end > 0 && is_space(s[end - 1]))
 		end--;
 	if (end == 0)
 		return 1;
@@ -196,15 +323,16 @@ static int take_line(struct proto_reader *r, const char *p, size_t n)
 	if (r->req.malformed)
 		return 0;
 
-	while (i < end && is_space((unsigned char)p[i]))
+	/* s[end - 1] is not white space: this stops before end */
+	while (is_space(s[i]))
 		i++;
 	name = i;
-	while (i < end && p[i] != '=' && !is_space((unsigned char)p[i]))
+	while (i < end && !(byte_class[s[i]] & (C_SPACE | C_EQ)))
 		i++;
 	nlen = i - name;
-	while (i < end && is_space((unsigned char)p[i]))
+	while (i < end && is_space(s[i]))
 		i++;
-	if (nlen == 0 || i == end || p[i] != '=') {
+	if (nlen == 0 || i == end || s[i] != '=') {
 		if (r->req.bad_lines < UINT_MAX)
 			r->req.bad_lines++;
 		return 0;
@@ -239,6 +367,8 @@ void proto_reader_init(struct proto_reader *r)
 void proto_reader_free(struct proto_reader *r)
 {
 	clear_request(r);
+	release_attrs(r);
+	release_arena(r);
 	spfc_buf_free(&r->line);
 	r->skipping_line = SKIP_NONE;
 }
@@ -299,15 +429,22 @@ size_t proto_feed(struct proto_reader *r, const char *data, size_t len,
 }
 
 /* Before completion this is the request read so far (for logging a request
- * cut short). */
+ * cut short): the attributes' pointers are kept valid as the arena moves,
+ * so there is nothing to fix up here. */
 const struct proto_request *proto_reader_request(const struct proto_reader *r)
 {
 	return &r->req;
 }
 
+/* The arena and the array are kept for the next request unless the last
+ * one made them large. */
 void proto_reader_next(struct proto_reader *r)
 {
 	clear_request(r);
+	if (r->attrs_cap > ATTRS_KEEP)
+		release_attrs(r);
+	if (r->arena_cap > ARENA_KEEP)
+		release_arena(r);
 	spfc_buf_reset(&r->line);
 	r->skipping_line = SKIP_NONE;
 }

@@ -57,6 +57,11 @@ struct proto_reader {
 	size_t req_bytes;
 	struct proto_request req;
 	int complete;
+	size_t attrs_cap;	/* entries allocated at req.attrs */
+	char *arena;		/* the "name\0value\0" strings of req */
+	size_t arena_len;
+	size_t arena_cap;
+	unsigned char names_seen[32];	/* a filter of req's names */
 };
 
 void proto_reader_init(struct proto_reader *r);

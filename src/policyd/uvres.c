@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #define UVRES_FALLBACK_MS 10	/* timer step when a watch could not be made */
+#define UVRES_CHECK_ROUNDS 64	/* rounds of ready answers per loop turn */
 
 struct watch {
 	uv_poll_t poll;
@@ -23,6 +24,7 @@ struct uvres {
 	spfc_resolver *r;
 	uv_timer_t timer;
 	uv_prepare_t prepare;
+	uv_check_t check;
 	struct watch *watches;
 	int degraded;		/* a socket is not watched */
 	int closing;
@@ -46,14 +48,18 @@ static void process_now(struct uvres *u)
 }
 
 /* A socket is ready: handle it without waiting (a reply that delivers
- * nothing -- a wrong id, junk -- must not hold the loop). */
+ * nothing -- a wrong id, junk -- must not hold the loop).  On a poll
+ * error the resolver finds out itself which socket needs what. */
 static void on_poll(uv_poll_t *h, int status, int events)
 {
 	struct watch *w = h->data;
 
-	(void)status;
-	(void)events;
-	spfc_resolver_process(w->u->r, spfc_resolver_now(w->u->r));
+	if (status < 0)
+		spfc_resolver_process(w->u->r, spfc_resolver_now(w->u->r));
+	else
+		spfc_resolver_process_fd(w->u->r, w->fd,
+					 (events & UV_READABLE) != 0,
+					 (events & UV_WRITABLE) != 0);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -85,6 +91,26 @@ static void rearm(struct uvres *u)
 static void on_prepare(uv_prepare_t *p)
 {
 	rearm(p->data);
+}
+
+/* Right after the loop's I/O callbacks: answers that need no waiting (the
+ * DNS cache's hits) are handed out now, in the same loop iteration as the
+ * request that asked for them, instead of through a 0 ms timer and one
+ * more turn of the loop.  Bounded, so a long chain of cached answers
+ * cannot hold the loop: what is left goes to the timer. */
+static void on_check(uv_check_t *c)
+{
+	struct uvres *u = c->data;
+	int rounds = UVRES_CHECK_ROUNDS;
+
+	while (rounds-- > 0 && !u->closing) {
+		int64_t now = spfc_resolver_now(u->r);
+
+		if (spfc_resolver_next_event(u->r) > now)
+			break;
+		if (spfc_resolver_process(u->r, now) <= 0)
+			break;
+	}
 }
 
 static void on_watch_closed(uv_handle_t *h)
@@ -140,6 +166,10 @@ struct uvres *uvres_new(uv_loop_t *loop, spfc_resolver *r)
 	uv_prepare_start(&u->prepare, on_prepare);
 	/* The prepare handle must not keep the loop alive on its own. */
 	uv_unref((uv_handle_t *)&u->prepare);
+	uv_check_init(loop, &u->check);
+	u->check.data = u;
+	uv_check_start(&u->check, on_check);
+	uv_unref((uv_handle_t *)&u->check);
 	spfc_resolver_watch(r, on_watch, u);
 	return u;
 }
@@ -165,7 +195,8 @@ void uvres_close(struct uvres *u)
 		uv_poll_stop(&w->poll);
 		uv_close((uv_handle_t *)&w->poll, on_watch_closed);
 	}
-	u->open_handles = 2;
+	u->open_handles = 3;
 	uv_close((uv_handle_t *)&u->timer, on_closed);
 	uv_close((uv_handle_t *)&u->prepare, on_closed);
+	uv_close((uv_handle_t *)&u->check, on_closed);
 }

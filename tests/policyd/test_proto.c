@@ -1,7 +1,8 @@
 /*
  * test_proto.c - the Postfix policy protocol codec (src/policyd/proto.c):
  * spf-engine's line rules, pipelining, byte-at-a-time input, every limit
- * and the memory bound, NUL bytes, answers, and requests cut short.
+ * and the memory bound, NUL bytes, answers, requests cut short, and the
+ * reuse of the reader's memory from one request to the next.
  *
  * Fails by printing the failed checks and "N passed, M failed" with a
  * non-zero exit status.
@@ -756,6 +757,160 @@ static void test_partial(void)
 	proto_reader_free(&r);
 }
 
+/* Append n attributes "<prefix><i>=<vlen bytes>" to in. */
+static void add_attrs(spfc_buf *in, const char *prefix, size_t n,
+		      size_t vlen)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		spfc_buf_adds(in, prefix);
+		spfc_buf_addu(in, i);
+		spfc_buf_addc(in, '=');
+		for (j = 0; j < vlen; j++)
+			spfc_buf_addc(in, (char)('A' + j % 26));
+		spfc_buf_addc(in, '\n');
+	}
+}
+
+/* Every attribute is "name\0value\0" in the reader's arena. */
+static int in_arena(const struct proto_reader *r)
+{
+	const struct proto_request *q = proto_reader_request(r);
+	size_t i;
+
+	for (i = 0; i < q->nattrs; i++) {
+		const struct proto_attr *a = &q->attrs[i];
+
+		if (a->name < r->arena || a->value <= a->name ||
+		    a->value + a->vlen >= r->arena + r->arena_len ||
+		    a->value[-1] != '\0' || a->value[a->vlen] != '\0')
+			return 0;
+	}
+	return r->arena_len <= r->arena_cap;
+}
+
+static void test_reuse(void)
+{
+	struct proto_reader r;
+	const struct proto_request *q;
+	spfc_buf in;
+	const char *arena;
+	const struct proto_attr *attrs;
+	size_t used, i, cap;
+	int complete, same = 1;
+
+	/* a connection's steady state allocates nothing */
+	proto_reader_init(&r);
+	CHECK(feed(&r, sample, sizeof sample - 1, &complete) ==
+	      sizeof sample - 1 && complete);
+	CHECK(in_arena(&r));
+	arena = r.arena;
+	attrs = r.req.attrs;
+	cap = r.arena_cap;
+	CHECK(arena != NULL && attrs != NULL);
+	for (i = 0; i < 100; i++) {
+		proto_reader_next(&r);
+		CHECK(r.arena_len == 0);
+		if (feed(&r, sample, sizeof sample - 1, &complete) !=
+		    sizeof sample - 1 || !complete)
+			same = 0;
+		q = proto_reader_request(&r);
+		if (r.arena != arena || q->attrs != attrs ||
+		    q->nattrs != SAMPLE_NATTRS ||
+		    strcmp(proto_get(q, "protocol_state"), "RCPT") != 0 ||
+		    strcmp(proto_get(q, "ccert_issuer"),
+			   "wietse+20venema") != 0)
+			same = 0;
+	}
+	CHECK(same);
+	proto_reader_next(&r);
+
+	/* the request read so far stays readable while the arena moves */
+	spfc_buf_init(&in, 0);
+	spfc_buf_adds(&in, "client_address=192.0.2.1\nSender=A@B\n");
+	add_attrs(&in, "x", 40, 300);
+	spfc_buf_adds(&in, "sender=Last@B\nhelo");
+	used = feed(&r, in.data, in.len, &complete);
+	CHECK(used == in.len && !complete);
+	CHECK(r.arena_cap > cap);	/* it grew, and moved */
+	q = proto_reader_request(&r);
+	CHECK(in_arena(&r));
+	CHECK(q->nattrs == 43);
+	CHECK_STR(q->attrs[0].name, "client_address");
+	CHECK_STR(proto_get(q, "client_address"), "192.0.2.1");
+	CHECK_STR(q->attrs[1].name, "Sender");
+	CHECK_STR(proto_get(q, "sender"), "last@b");
+	CHECK(q->attrs[41].vlen == 300 && q->attrs[41].value[0] == 'a');
+	/* a repeat after the move: its first place, the last value */
+	CHECK(feed(&r, "_name=x\nclient_address=10.0.0.1\n\n", 33,
+		   &complete) == 33 && complete);
+	q = proto_reader_request(&r);
+	CHECK(in_arena(&r));
+	CHECK(q->nattrs == 44);
+	CHECK_STR(q->attrs[0].name, "client_address");
+	CHECK_STR(q->attrs[0].value, "10.0.0.1");
+	CHECK_STR(proto_get(q, "helo_name"), "x");
+	/* a few KiB: kept for the next request */
+	CHECK(r.arena_cap <= 16384);
+	arena = r.arena;
+	proto_reader_next(&r);
+	CHECK(r.arena == arena);
+	proto_reader_next(&r);
+
+	/* a large request: its arena is given back by next() */
+	spfc_buf_reset(&in);
+	add_attrs(&in, "big", 30, 1500);
+	spfc_buf_adds(&in, "\n");
+	CHECK(feed(&r, in.data, in.len, &complete) == in.len && complete);
+	CHECK(!proto_reader_request(&r)->malformed);
+	CHECK(in_arena(&r));
+	CHECK(r.arena_cap > 16384 && r.arena_cap <= PROTO_REQUEST_MAX);
+	proto_reader_next(&r);
+	CHECK(r.arena == NULL && r.arena_cap == 0 && r.arena_len == 0);
+	CHECK(r.req.attrs != NULL);	/* 30 entries: kept */
+
+	/* many attributes: the array is given back too */
+	spfc_buf_reset(&in);
+	add_attrs(&in, "a", 100, 1);
+	spfc_buf_adds(&in, "\n");
+	CHECK(feed(&r, in.data, in.len, &complete) == in.len && complete);
+	CHECK(proto_reader_request(&r)->nattrs == 100);
+	CHECK(r.attrs_cap >= 100);
+	proto_reader_next(&r);
+	CHECK(r.req.attrs == NULL && r.attrs_cap == 0);
+	CHECK(proto_reader_request(&r)->nattrs == 0);
+
+	/* and the reader works on as before */
+	CHECK(feed(&r, sample, sizeof sample - 1, &complete) ==
+	      sizeof sample - 1 && complete);
+	q = proto_reader_request(&r);
+	CHECK(q->nattrs == SAMPLE_NATTRS && in_arena(&r));
+	CHECK_STR(proto_get(q, "mail_version"), "3.8.0");
+	proto_reader_next(&r);
+
+	/* the arena stays within PROTO_REQUEST_MAX however the request
+	 * passes it: many small lines, a repeated name, big values */
+	spfc_buf_reset(&in);
+	for (i = 0; i < 3 * PROTO_ATTR_MAX; i++)
+		spfc_buf_adds(&in, "sender=Again@Example.ORG\n");
+	add_attrs(&in, "v", 60, 3000);
+	spfc_buf_adds(&in, "\n");
+	CHECK(feed(&r, in.data, in.len, &complete) == in.len && complete);
+	q = proto_reader_request(&r);
+	CHECK(q->malformed);
+	CHECK_STR(q->why, "request too large");
+	CHECK(in_arena(&r));
+	CHECK(r.arena_len <= PROTO_REQUEST_MAX);
+	CHECK(r.arena_cap <= PROTO_REQUEST_MAX);
+	CHECK_STR(proto_get(q, "sender"), "again@example.org");
+	proto_reader_next(&r);
+	CHECK(r.arena == NULL);
+	proto_reader_free(&r);
+	CHECK(r.arena == NULL && r.req.attrs == NULL);
+	spfc_buf_free(&in);
+}
+
 int main(void)
 {
 	test_sample();
@@ -771,5 +926,6 @@ int main(void)
 	test_nul();
 	test_reply();
 	test_partial();
+	test_reuse();
 	return DONE();
 }
