@@ -18,7 +18,14 @@ struct slot {
 
 struct reccache {
 	struct slot slot[RECCACHE_SLOTS];
+	size_t bytes;		/* of the records held */
 };
+
+/* What a parsed record costs, for the byte bound. */
+static size_t rec_bytes(const struct record *r)
+{
+	return sizeof *r + r->len + 1 + r->nterms * sizeof *r->terms;
+}
 
 static void reccache_free(void *p)
 {
@@ -90,12 +97,18 @@ spfc_status reccache_parse(spfc_resolver *r, const char *txt, size_t len,
 	if (st != SPFC_OK)
 		return st;
 	(*out)->refs = 1;
-	if ((*out)->nterms <= RECCACHE_TERMS_MAX) {
-		if (s->rec)
-			reccache_release(s->rec);
-		s->h = h;
-		s->rec = *out;
-		s->rec->refs++;
+	if ((*out)->nterms > RECCACHE_TERMS_MAX)
+		return SPFC_OK;
+	if (s->rec) {
+		rc->bytes -= rec_bytes(s->rec);
+		reccache_release(s->rec);
+		s->rec = NULL;
 	}
+	if (rc->bytes + rec_bytes(*out) > RECCACHE_BYTES)
+		return SPFC_OK;
+	rc->bytes += rec_bytes(*out);
+	s->h = h;
+	s->rec = *out;
+	s->rec->refs++;
 	return SPFC_OK;
 }

@@ -64,9 +64,10 @@ int main(void)
 	reccache_release(r2);
 	reccache_release(r3);
 
-	/* push r1 out of its slot: many other records; r1 stays valid */
+	/* push r1 out of its slot: other records until the cache lets go of
+	 * it; r1 stays valid for its holder. */
 	spfc_buf_init(&txt, 0);
-	for (i = 0; i < 4 * RECCACHE_SLOTS; i++) {
+	for (i = 0; i < 200000 && r1->refs > 1; i++) {
 		struct record *x;
 
 		spfc_buf_reset(&txt);
@@ -74,16 +75,58 @@ int main(void)
 		spfc_buf_addu(&txt, (unsigned long long)(i % 250));
 		spfc_buf_adds(&txt, " a:h");
 		spfc_buf_addu(&txt, (unsigned long long)i);
+		spfc_buf_adds(&txt, ".example mx:m");
+		spfc_buf_addu(&txt, (unsigned long long)i);
 		spfc_buf_adds(&txt, ".example -all");
 		CHECK(reccache_parse(res, txt.data, txt.len, &x, &why) == SPFC_OK);
 		reccache_release(x);
 	}
-	CHECK(r1->refs >= 1 && r1->nterms == 2 && strcmp(r1->text, "v=spf1 a -all") == 0);
+	CHECK(r1->refs == 1);	/* the cache let go; the holder has it */
+	CHECK(r1->nterms == 2 && strcmp(r1->text, "v=spf1 a -all") == 0);
 	held = r1;
 	CHECK(reccache_parse(res, "v=spf1 a -all", 13, &r2, &why) == SPFC_OK);
-	CHECK(r2 && r2->nterms == 2);
+	CHECK(r2 && r2 != held && r2->nterms == 2);
 	reccache_release(r2);
 	reccache_release(held);
+	/* the byte bound: many records held at once in a fresh resolver;
+	 * the cache shares only as many as RECCACHE_BYTES pays for */
+	{
+		spfc_resolver *r2res = NULL;
+		struct record **all = calloc(4 * RECCACHE_SLOTS, sizeof *all);
+		size_t shared = 0, bytes = 0, each = 0;
+
+		CHECK(all && spfc_zone_resolver_new(zone, &r2res) == SPFC_OK);
+		for (i = 0; all && i < 4 * RECCACHE_SLOTS; i++) {
+			spfc_buf_reset(&txt);
+			spfc_buf_adds(&txt, "v=spf1 ip4:198.51.100.");
+			spfc_buf_addu(&txt, (unsigned long long)(i % 250));
+			spfc_buf_adds(&txt, " a:h");
+			spfc_buf_addu(&txt, (unsigned long long)i);
+			spfc_buf_adds(&txt, ".example mx:m");
+			spfc_buf_addu(&txt, (unsigned long long)i);
+			spfc_buf_adds(&txt, ".example ip6:2001:db8::/32 include:i.example -all");
+			CHECK(reccache_parse(r2res, txt.data, txt.len, &all[i], &why) == SPFC_OK);
+		}
+		for (i = 0; all && i < 4 * RECCACHE_SLOTS; i++) {
+			if (!all[i])
+				continue;
+			each = sizeof *all[i] + all[i]->len + 1 +
+			       all[i]->nterms * sizeof *all[i]->terms;
+			if (all[i]->refs == 2) {
+				shared++;
+				bytes += each;
+			}
+		}
+		CHECK(shared > 0);
+		CHECK(bytes <= RECCACHE_BYTES);
+		CHECK(shared < 4 * RECCACHE_SLOTS);
+		spfc_resolver_free(r2res);	/* the holders keep theirs */
+		for (i = 0; all && i < 4 * RECCACHE_SLOTS; i++) {
+			CHECK(all[i] && all[i]->refs == 1);
+			reccache_release(all[i]);
+		}
+		free(all);
+	}
 
 	/* over the text bound: parsed for its holder alone */
 	spfc_buf_reset(&txt);
