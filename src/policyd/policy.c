@@ -22,6 +22,7 @@
 #include <spfc/dnscache.h>
 #include <spfc/spfc.h>
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,7 @@ struct policy_job {
 	char *ip;		/* Prospective or client_address */
 	spfc_addr ipaddr;
 	char *helo;		/* HELO name used for the checks */
+	char *strs;		/* one block holding all the strings above */
 	int found;		/* the instance was cached */
 	int last_prepend;	/* last_action == 'prepend' */
 
@@ -84,21 +86,24 @@ struct policy_job {
 	int parked;		/* waiting for room (p->max_jobs) */
 	struct policy_job *pnext, *pprev;
 	uint64_t t0;		/* uv_now() at the start, ms */
-	uv_timer_t timer;
-	int timer_on;
 
 	/* the HELO stage's outcome */
 	spfc_result helo_res;	/* SPFC_NONE when not checked */
 	enum act helo_act;
 	int helo_err;
-	spfc_buf header;	/* the header to prepend */
-	spfc_buf text;		/* scratch */
 
 	enum act act;		/* the answer */
-	spfc_buf answer;
-	spfc_buf line, qid;	/* scratch of deliver() */
 	int iserror;
 	int finished;
+
+	/* Kept when a finished job is reused (job_new clears what is above):
+	 * the deadline timer, stopped but open, and the buffers. */
+	uv_timer_t timer;
+	int timer_on;		/* the timer is initialized (open) */
+	spfc_buf header;	/* the header to prepend */
+	spfc_buf text;		/* scratch */
+	spfc_buf answer;
+	spfc_buf line, qid;	/* scratch of deliver() */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -281,24 +286,47 @@ static void keep_buf(spfc_buf *b)
 		spfc_buf_reset(b);
 }
 
-/* recycle: keep it as a spare of j->p (never from a close callback: the
- * policy may be gone by then). */
-static void job_free(struct policy_job *j, int recycle)
+/* The end of a job whose strings and check are gone. */
+static void job_dispose(struct policy_job *j)
+{
+	spfc_buf_free(&j->header);
+	spfc_buf_free(&j->text);
+	spfc_buf_free(&j->answer);
+	spfc_buf_free(&j->line);
+	spfc_buf_free(&j->qid);
+	free(j);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	job_dispose(h->data);
+}
+
+/* Close the timer (then dispose of j) or dispose of j at once. */
+static void job_close(struct policy_job *j)
+{
+	if (j->timer_on) {
+		j->timer_on = 0;
+		uv_close((uv_handle_t *)&j->timer, on_timer_closed);
+	} else {
+		job_dispose(j);
+	}
+}
+
+/* A finished job: kept as a spare of its policy when there is room (its
+ * timer stopped but open, its buffers emptied), else closed. */
+static void job_free(struct policy_job *j)
 {
 	struct policy *p = j->p;
 
 	spfc_check_free(j->chk);
+	j->chk = NULL;
 	if (j->peruser)
 		config_free(&j->user);
-	free(j->client_address);
-	free(j->helo_name);
-	free(j->sender);
-	free(j->recipient);
-	free(j->instance);
-	free(j->queue_id);
-	free(j->ip);
-	free(j->helo);
-	if (recycle && p->nspare < POLICY_SPARE_JOBS) {
+	free(j->strs);
+	if (p->nspare < POLICY_SPARE_JOBS) {
+		if (j->timer_on)
+			uv_timer_stop(&j->timer);
 		keep_buf(&j->header);
 		keep_buf(&j->text);
 		keep_buf(&j->answer);
@@ -309,19 +337,13 @@ static void job_free(struct policy_job *j, int recycle)
 		p->nspare++;
 		return;
 	}
-	spfc_buf_free(&j->header);
-	spfc_buf_free(&j->text);
-	spfc_buf_free(&j->answer);
-	spfc_buf_free(&j->line);
-	spfc_buf_free(&j->qid);
-	free(j);
+	job_close(j);
 }
 
-/* A job as new: a spare one (its buffers kept) or a fresh one. */
+/* A job as new: a spare one (timer and buffers kept) or a fresh one. */
 static struct policy_job *job_new(struct policy *p)
 {
 	struct policy_job *j = p->spare;
-	spfc_buf keep[5];
 
 	if (!j) {
 		j = calloc(1, sizeof *j);
@@ -336,23 +358,8 @@ static struct policy_job *job_new(struct policy *p)
 	}
 	p->spare = j->pnext;
 	p->nspare--;
-	keep[0] = j->header;
-	keep[1] = j->text;
-	keep[2] = j->answer;
-	keep[3] = j->line;
-	keep[4] = j->qid;
-	memset(j, 0, sizeof *j);
-	j->header = keep[0];
-	j->text = keep[1];
-	j->answer = keep[2];
-	j->line = keep[3];
-	j->qid = keep[4];
+	memset(j, 0, offsetof(struct policy_job, timer));
 	return j;
-}
-
-static void on_timer_closed(uv_handle_t *h)
-{
-	job_free(h->data, 0);
 }
 
 static void drop_check(struct policy_job *j)
@@ -405,12 +412,7 @@ static void job_release(struct policy_job *j)
 		j->active = 0;
 		p->jobs--;
 	}
-	if (j->timer_on) {
-		j->timer_on = 0;
-		uv_close((uv_handle_t *)&j->timer, on_timer_closed);
-	} else {
-		job_free(j, 1);
-	}
+	job_free(j);
 	wake_parked(p);
 }
 
@@ -1040,13 +1042,17 @@ static int wanted(const char *name)
 	}
 }
 
-/* Copies of the wanted values (NULL when absent); *bad is set when one
- * holds a NUL byte -- no name or address can, and a C string would
- * silently cut it short. */
-static void attrs(const struct proto_request *q, char *out[A_N], int *bad)
+/* Copies of the wanted values (NULL when absent), all in one block
+ * (*block, freed by the caller) with room for `extra` more bytes after
+ * them (*room points there); *bad is set when a value holds a NUL byte --
+ * no name or address can, and a C string would silently cut it short.
+ * Returns -1 when out of memory. */
+static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
+		 char **block, char **room, int *bad)
 {
 	const struct proto_attr *a[A_N] = { 0 };
-	size_t i;
+	size_t i, total = extra;
+	char *p;
 	int k;
 
 	for (i = 0; i < q->nattrs; i++) {
@@ -1054,14 +1060,35 @@ static void attrs(const struct proto_request *q, char *out[A_N], int *bad)
 		if (k >= 0)
 			a[k] = &q->attrs[i];
 	}
+	for (k = 0; k < A_N; k++)
+		if (a[k])
+			total += a[k]->vlen + 1;
+	*block = p = malloc(total ? total : 1);
+	if (!p)
+		return -1;
 	for (k = 0; k < A_N; k++) {
 		out[k] = NULL;
 		if (!a[k])
 			continue;
 		if (memchr(a[k]->value, '\0', a[k]->vlen))
 			*bad = 1;
-		out[k] = dup0(a[k]->value);
+		out[k] = p;
+		memcpy(p, a[k]->value, a[k]->vlen + 1);
+		p += a[k]->vlen + 1;
 	}
+	*room = p;
+	return 0;
+}
+
+/* Copy s into the room of the job's block. */
+static char *put(char **room, const char *s)
+{
+	char *d = *room;
+	size_t n = strlen(s) + 1;
+
+	memcpy(d, s, n);
+	*room += n;
+	return d;
 }
 
 struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
@@ -1072,6 +1099,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	const char *ip;
 	enum cache_action ca;
 	const char *ctext;
+	char *room = NULL;
 	int nul = 0;
 
 	if (!j)
@@ -1096,8 +1124,24 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	}
 	{
 		char *v[A_N];
+		/* room for "none" and "<UNKNOWN>" (recipient), "unknown"
+		 * (HELO name), then the address and the HELO name used:
+		 * copies of Prospective, client_address, helo_name or the
+		 * sender's domain */
+		size_t extra = sizeof "none" + sizeof "<UNKNOWN>" + sizeof "unknown" +
+			       (cfg->prospective ? strlen(cfg->prospective) + 1 : 0);
+		size_t i;
 
-		attrs(q, v, &nul);
+		for (i = 0; i < q->nattrs; i++) {
+			int k = wanted(q->attrs[i].name);
+
+			if (k == A_CLIENT || k == A_HELO || k == A_SENDER)
+				extra += q->attrs[i].vlen + 1;
+		}
+		if (attrs(q, v, extra, &j->strs, &room, &nul) < 0) {
+			malformed(j, "out of memory");
+			goto run;
+		}
 		j->client_address = v[A_CLIENT];
 		j->helo_name = v[A_HELO];
 		j->sender = v[A_SENDER];
@@ -1109,10 +1153,8 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		malformed(j, "a NUL byte in an attribute value");
 		goto run;
 	}
-	if (!j->recipient || !*j->recipient) {
-		free(j->recipient);
-		j->recipient = dup0("none");
-	}
+	if (!j->recipient || !*j->recipient)
+		j->recipient = put(&room, "none");
 	if (cfg->per_user_path) {
 		int pu = config_per_user(cfg, j->recipient, &j->user);
 		if (pu == 1) {
@@ -1121,8 +1163,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 			log_msg2(2, "Per user configuration data in use for: ", j->recipient);
 		}
 	} else if (cfg->hide_receiver) {
-		free(j->recipient);
-		j->recipient = dup0("<UNKNOWN>");
+		j->recipient = put(&room, "<UNKNOWN>");
 	} else if (strcmp(j->recipient, "none") != 0) {
 		char *at = strchr(j->recipient, '@');
 		if (at) {
@@ -1138,7 +1179,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		finish(j, ACT_NONE, "", 0);
 		goto run;
 	}
-	j->ip = dup0(ip);
+	j->ip = put(&room, ip);
 	if (!j->ip || spfc_addr_parse(j->ip, &j->ipaddr) != SPFC_OK) {
 		malformed(j, "client_address is not an IP address");
 		goto run;
@@ -1146,10 +1187,10 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	/* The HELO name used for the checks: the sender's domain when none
 	 * was given (spf-engine). */
 	if (j->helo_name && *j->helo_name) {
-		j->helo = dup0(j->helo_name);
+		j->helo = put(&room, j->helo_name);
 	} else {
 		const char *at = j->sender ? strchr(j->sender, '@') : NULL;
-		j->helo = dup0(at ? at + 1 : "unknown");
+		j->helo = put(&room, at ? at + 1 : "unknown");
 	}
 	if (!j->helo || !j->recipient) {
 		malformed(j, "out of memory");
@@ -1267,12 +1308,7 @@ void policy_free(struct policy *p)
 		struct policy_job *j = p->spare;
 
 		p->spare = j->pnext;
-		spfc_buf_free(&j->header);
-		spfc_buf_free(&j->text);
-		spfc_buf_free(&j->answer);
-		spfc_buf_free(&j->line);
-		spfc_buf_free(&j->qid);
-		free(j);
+		job_close(j);	/* disposed of by the loop when it had a timer */
 	}
 	cache_free(p->cache);
 	free(p->hostname);
