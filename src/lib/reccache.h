@@ -24,8 +24,8 @@
 
 #include <spfc/resolver.h>
 
-#define RECCACHE_SLOTS 1024
-#define RECCACHE_BYTES (512 * 1024)
+#define RECCACHE_SLOTS 512
+#define RECCACHE_BYTES (128 * 1024)
 #define RECCACHE_TEXT_MAX 1024
 #define RECCACHE_TERMS_MAX 64
 
