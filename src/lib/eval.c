@@ -1250,7 +1250,7 @@ spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 		if (!c)
 			return SPFC_ENOMEM;
 		p = c->strs;
-		c->helo = strcpy(p, helo);
+		c->helo = memcpy(p, helo, lhelo + 1);
 		p += lhelo + 1;
 		c->sender = p;
 		if (pm) {
@@ -1267,7 +1267,8 @@ spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 			p[at - c->sender] = '\0';
 			p += at - c->sender + 1;
 		} else {
-			p = stpcpy(p, "postmaster") + 1;
+			memcpy(p, "postmaster", sizeof "postmaster");
+			p += sizeof "postmaster";
 		}
 		{
 			const char *d = at ? at + 1 : c->sender;

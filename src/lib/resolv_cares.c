@@ -1350,6 +1350,15 @@ static void pump(cares_res *r, int64_t wait_ms)
 		ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 }
 
+/* Leave a call that may have run callbacks: a destroy asked for inside
+ * one of them happens once the outermost call returns. */
+static void leave(cares_res *r)
+{
+	r->depth--;
+	if (r->dying && r->depth == 0)
+		destroy_now(r);
+}
+
 static int cares_process(void *self, int64_t until)
 {
 	cares_res *r = self;
@@ -1368,9 +1377,7 @@ static int cares_process(void *self, int64_t until)
 		if (clock_ms() >= until)
 			break;
 	}
-	r->depth--;
-	if (r->dying && r->depth == 0)
-		destroy_now(r);
+	leave(r);
 	return n;
 }
 
@@ -1389,9 +1396,7 @@ static int cares_process_fd(void *self, int fd, int readable, int writable)
 				writable ? (ares_socket_t)fd : ARES_SOCKET_BAD);
 		n += deliver(r);
 	}
-	r->depth--;
-	if (r->dying && r->depth == 0)
-		destroy_now(r);
+	leave(r);
 	return n;
 }
 

@@ -86,17 +86,24 @@ static struct entry **find(struct cache *c, const char *key, size_t h)
 	return pp;
 }
 
+/* Remove the entry *pp points at (its place in its chain). */
+static void drop_at(struct cache *c, struct entry **pp)
+{
+	struct entry *e = *pp;
+
+	*pp = e->hnext;
+	lru_unlink(c, e);
+	free(e);
+	c->n--;
+}
+
 static void drop(struct cache *c, struct entry *e)
 {
 	struct entry **pp = &c->bucket[e->h & (c->nbucket - 1)];
 
-	while (*pp && *pp != e)
+	while (*pp != e)
 		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = e->hnext;
-	lru_unlink(c, e);
-	free(e);
-	c->n--;
+	drop_at(c, pp);
 }
 
 void cache_put(struct cache *c, const char *instance, enum cache_action a,
@@ -123,7 +130,7 @@ void cache_put(struct cache *c, const char *instance, enum cache_action a,
 	e->prev = e->next = NULL;
 	pp = find(c, e->kt, h);
 	if (*pp)
-		drop(c, *pp);	/* replaced by the new entry */
+		drop_at(c, pp);	/* replaced by the new entry */
 	pp = &c->bucket[h & (c->nbucket - 1)];
 	e->hnext = *pp;
 	*pp = e;

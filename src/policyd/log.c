@@ -46,8 +46,8 @@ static time_t stamp_sec = -1;
 static char stamp[32];
 
 /* Batch mode: the queued datagrams, back to back in qbuf. */
-static int batching;
-static void (*arm)(void);	/* asks the loop for a log_flush() soon */
+/* Batch mode when set: asks the loop for a log_flush() soon. */
+static void (*arm)(void);
 static char qbuf[LOG_QUEUE_BYTES + LOG_DGRAM_MAX];
 static size_t qused;
 static struct mmsghdr qmsg[LOG_QUEUE];
@@ -95,7 +95,6 @@ void log_batch(int on, void (*arm_flush)(void))
 {
 	if (!on)
 		log_flush();
-	batching = on;
 	arm = on ? arm_flush : NULL;
 }
 
@@ -194,7 +193,7 @@ static void send_line(int prio, const char *msg, size_t len)
 	log_connect();
 	if (fd < 0)
 		return;
-	if (batching) {
+	if (arm) {
 		n = format(qbuf + qused, prio, msg, len);
 		qiov[qn].iov_base = qbuf + qused;
 		qiov[qn].iov_len = n;
@@ -202,7 +201,7 @@ static void send_line(int prio, const char *msg, size_t len)
 		qused += n;
 		if (qn == LOG_QUEUE || qused >= LOG_QUEUE_BYTES)
 			log_flush();
-		else if (qn == 1 && arm)
+		else if (qn == 1)
 			arm();
 		return;
 	}

@@ -278,6 +278,26 @@ static const char *qid_prefix(const struct policy_job *j, spfc_buf *b)
 
 /* ---- finishing ------------------------------------------------------- */
 
+/* A job's buffers, which live as long as the job and its reuses. */
+static const size_t job_buf_at[] = {
+	offsetof(struct policy_job, header), offsetof(struct policy_job, text),
+	offsetof(struct policy_job, answer), offsetof(struct policy_job, line),
+	offsetof(struct policy_job, qid),
+};
+
+static void each_buf(struct policy_job *j, void (*fn)(spfc_buf *))
+{
+	size_t i;
+
+	for (i = 0; i < sizeof job_buf_at / sizeof job_buf_at[0]; i++)
+		fn((spfc_buf *)(void *)((char *)j + job_buf_at[i]));
+}
+
+static void new_buf(spfc_buf *b)
+{
+	spfc_buf_init(b, 0);
+}
+
 static void keep_buf(spfc_buf *b)
 {
 	if (b->cap > POLICY_SPARE_BUF)
@@ -289,11 +309,7 @@ static void keep_buf(spfc_buf *b)
 /* The end of a job whose strings and check are gone. */
 static void job_dispose(struct policy_job *j)
 {
-	spfc_buf_free(&j->header);
-	spfc_buf_free(&j->text);
-	spfc_buf_free(&j->answer);
-	spfc_buf_free(&j->line);
-	spfc_buf_free(&j->qid);
+	each_buf(j, spfc_buf_free);
 	free(j);
 }
 
@@ -327,11 +343,7 @@ static void job_free(struct policy_job *j)
 	if (p->nspare < POLICY_SPARE_JOBS) {
 		if (j->timer_on)
 			uv_timer_stop(&j->timer);
-		keep_buf(&j->header);
-		keep_buf(&j->text);
-		keep_buf(&j->answer);
-		keep_buf(&j->line);
-		keep_buf(&j->qid);
+		each_buf(j, keep_buf);
 		j->pnext = p->spare;
 		p->spare = j;
 		p->nspare++;
@@ -347,13 +359,8 @@ static struct policy_job *job_new(struct policy *p)
 
 	if (!j) {
 		j = calloc(1, sizeof *j);
-		if (j) {
-			spfc_buf_init(&j->header, 0);
-			spfc_buf_init(&j->text, 0);
-			spfc_buf_init(&j->answer, 0);
-			spfc_buf_init(&j->line, 0);
-			spfc_buf_init(&j->qid, 0);
-		}
+		if (j)
+			each_buf(j, new_buf);
 		return j;
 	}
 	p->spare = j->pnext;
@@ -1043,10 +1050,12 @@ static int wanted(const char *name)
 }
 
 /* Copies of the wanted values (NULL when absent), all in one block
- * (*block, freed by the caller) with room for `extra` more bytes after
- * them (*room points there); *bad is set when a value holds a NUL byte --
- * no name or address can, and a C string would silently cut it short.
- * Returns -1 when out of memory. */
+ * (*block, freed by the caller), followed by room (*room points there)
+ * for `extra` bytes and a second copy of client_address, helo_name and
+ * sender (the address and HELO name used are copies of those or of
+ * fixed texts); *bad is set when a value holds a NUL byte -- no name or
+ * address can, and a C string would silently cut it short.  Returns -1
+ * when out of memory. */
 static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
 		 char **block, char **room, int *bad)
 {
@@ -1062,7 +1071,8 @@ static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
 	}
 	for (k = 0; k < A_N; k++)
 		if (a[k])
-			total += a[k]->vlen + 1;
+			total += (a[k]->vlen + 1) *
+				 (k == A_CLIENT || k == A_HELO || k == A_SENDER ? 2 : 1);
 	*block = p = malloc(total ? total : 1);
 	if (!p)
 		return -1;
@@ -1125,19 +1135,10 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	{
 		char *v[A_N];
 		/* room for "none" and "<UNKNOWN>" (recipient), "unknown"
-		 * (HELO name), then the address and the HELO name used:
-		 * copies of Prospective, client_address, helo_name or the
-		 * sender's domain */
+		 * (HELO name) and a copy of Prospective */
 		size_t extra = sizeof "none" + sizeof "<UNKNOWN>" + sizeof "unknown" +
 			       (cfg->prospective ? strlen(cfg->prospective) + 1 : 0);
-		size_t i;
 
-		for (i = 0; i < q->nattrs; i++) {
-			int k = wanted(q->attrs[i].name);
-
-			if (k == A_CLIENT || k == A_HELO || k == A_SENDER)
-				extra += q->attrs[i].vlen + 1;
-		}
 		if (attrs(q, v, extra, &j->strs, &room, &nul) < 0) {
 			malformed(j, "out of memory");
 			goto run;
