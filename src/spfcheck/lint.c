@@ -846,22 +846,36 @@ static void resolve_a(struct lint *L, const struct node *nd, struct lterm *t)
 			"limit of 2 void lookups");
 }
 
+/* The one lookup of term t (what: "MX ", "A "): its outcome in t->rc and
+ * t->rc6, its TTL in the term's; NULL when it gave nothing to look at
+ * (out of memory, or a failure, reported as an error finding). */
+static struct answer *term_lookup(struct lint *L, const struct node *nd,
+				  struct lterm *t, spfc_rrtype type,
+				  const char *what)
+{
+	struct answer *a = lookup(L, t->target, type);
+
+	if (!a)
+		return NULL;
+	t->rc = t->rc6 = a->rcode;
+	if (rc_failed(a->rcode)) {
+		finding(L, SEV_ERROR, nd->domain, t, "lookup ", what, t->target,
+			": ", spfc_dns_rcode_name(a->rcode), "; receivers return "
+			"temperror when they reach this term");
+		return NULL;
+	}
+	term_ttl(t, answer_ttl(a));
+	return a;
+}
+
 static void resolve_mx(struct lint *L, const struct node *nd, struct lterm *t)
 {
-	struct answer *a = lookup(L, t->target, SPFC_RR_MX);
+	struct answer *a = term_lookup(L, nd, t, SPFC_RR_MX, "MX ");
 	size_t i;
 	char num[24];
 
 	if (!a)
 		return;
-	t->rc = t->rc6 = a->rcode;
-	if (rc_failed(a->rcode)) {
-		finding(L, SEV_ERROR, nd->domain, t, "lookup MX ", t->target,
-			": ", spfc_dns_rcode_name(a->rcode), "; receivers return "
-			"temperror when they reach this term");
-		return;
-	}
-	term_ttl(t, answer_ttl(a));
 	if (rc_void(a->rcode)) {
 		t->void4 = t->void6 = 1;
 		finding(L, SEV_WARNING, nd->domain, t, "void lookup: ",
@@ -923,18 +937,10 @@ static void resolve_mx(struct lint *L, const struct node *nd, struct lterm *t)
 static void resolve_exists(struct lint *L, const struct node *nd,
 			   struct lterm *t)
 {
-	struct answer *a = lookup(L, t->target, SPFC_RR_A);
+	struct answer *a = term_lookup(L, nd, t, SPFC_RR_A, "A ");
 
 	if (!a)
 		return;
-	t->rc = t->rc6 = a->rcode;
-	if (rc_failed(a->rcode)) {
-		finding(L, SEV_ERROR, nd->domain, t, "lookup A ", t->target,
-			": ", spfc_dns_rcode_name(a->rcode), "; receivers return "
-			"temperror when they reach this term");
-		return;
-	}
-	term_ttl(t, answer_ttl(a));
 	if (rc_void(a->rcode)) {
 		t->void4 = t->void6 = 1;
 		finding(L, SEV_WARNING, nd->domain, t, "void lookup: ",
