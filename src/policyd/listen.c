@@ -123,9 +123,24 @@ static int client_write(void *arg, const char *buf, size_t len)
 	struct client *cl = arg;
 	struct wreq *w;
 	uv_buf_t b;
+	int n;
 
 	if (cl->closing)
 		return -1;
+	/* Most answers go out whole at once: then there is no request to
+	 * allocate, and libuv does not re-arm the socket's poll interest
+	 * (one epoll_ctl per answer).  uv_try_write refuses (EAGAIN) while
+	 * earlier bytes are queued, so the order is kept. */
+	b = uv_buf_init((char *)buf, (unsigned)len);
+	n = uv_try_write((uv_stream_t *)&cl->h, &b, 1);
+	if (n == (int)len)
+		return 0;
+	if (n < 0 && n != UV_EAGAIN)
+		return -1;
+	if (n > 0) {
+		buf += n;
+		len -= (size_t)n;
+	}
 	w = malloc(sizeof *w + len);
 	if (!w)
 		return -1;

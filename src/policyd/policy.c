@@ -79,6 +79,9 @@ struct policy_job {
 	size_t idx;		/* position in a whitelist */
 	spfc_check *chk;
 	int check_done;		/* the running check finished */
+	spfc_check *next;	/* the MAIL FROM check, started beside the
+				   HELO check; taken over by ST_MFROM */
+	int next_done;		/* it finished */
 	int in_step;
 	int starting;		/* inside policy_start */
 	int delivered_sync;	/* answered inside policy_start */
@@ -336,6 +339,8 @@ static void job_free(struct policy_job *j)
 	struct policy *p = j->p;
 
 	spfc_check_free(j->chk);
+	spfc_check_free(j->next);
+	j->next = NULL;
 	j->chk = NULL;
 	if (j->peruser)
 		config_free(&j->user);
@@ -378,6 +383,15 @@ static void drop_check(struct policy_job *j)
 	}
 }
 
+static void drop_next(struct policy_job *j)
+{
+	if (j->next) {
+		spfc_check_free(j->next);
+		j->next = NULL;
+		j->p->inflight--;
+	}
+}
+
 static void unpark(struct policy_job *j)
 {
 	struct policy *p = j->p;
@@ -413,6 +427,7 @@ static void job_release(struct policy_job *j)
 	struct policy *p = j->p;
 
 	drop_check(j);
+	drop_next(j);
 	if (j->parked) {
 		unpark(j);
 	} else if (j->active) {
@@ -586,7 +601,10 @@ static void on_check_done(spfc_check *c, void *arg)
 {
 	struct policy_job *j = arg;
 
-	(void)c;
+	if (c == j->next) {	/* waits until ST_MFROM takes it over */
+		j->next_done = 1;
+		return;
+	}
 	j->check_done = 1;
 	if (j->timer_on)
 		uv_timer_stop(&j->timer);
@@ -604,15 +622,16 @@ static void on_deadline(uv_timer_t *t)
 	}
 }
 
-/* Start a check; returns 0, or -1 (then the job is finished dunno). */
-static int run_check(struct policy_job *j, const char *sender,
-		     const char *helo, spfc_scope scope, int seconds,
-		     const char *record)
+/* A new check, not started; NULL (then the job is finished dunno) when
+ * the names cannot be checked. */
+static spfc_check *new_check(struct policy_job *j, const char *sender,
+			     const char *helo, spfc_scope scope, int seconds,
+			     const char *record)
 {
 	spfc_options o;
 	spfc_request q;
+	spfc_check *c;
 
-	drop_check(j);
 	spfc_options_init(&o);
 	o.timeout_ms = (int64_t)seconds * 1000;
 	o.void_limit = (unsigned)j->cfg->void_limit;
@@ -625,16 +644,70 @@ static int run_check(struct policy_job *j, const char *sender,
 	q.sender = sender;
 	q.helo = helo;
 	q.scope = scope;
-	if (spfc_check_new(j->p->res, &o, &q, &j->chk) != SPFC_OK) {
+	if (spfc_check_new(j->p->res, &o, &q, &c) != SPFC_OK) {
 		malformed(j, "sender or HELO name holds bytes no name can hold");
-		return -1;
+		return NULL;
 	}
 	j->p->inflight++;
+	return c;
+}
+
+/* Arm the deadline of the running check: its own (spfc_check_deadline),
+ * so a check started early has no more time than one started now. */
+static void arm_deadline(struct policy_job *j)
+{
+	int64_t left = spfc_check_deadline(j->chk) - spfc_resolver_now(j->p->res);
+
+	uv_timer_start(&j->timer, on_deadline, left > 0 ? (uint64_t)left : 0, 0);
+}
+
+/* Start a check; returns 0, or -1 (then the job is finished dunno). */
+static int run_check(struct policy_job *j, const char *sender,
+		     const char *helo, spfc_scope scope, int seconds,
+		     const char *record)
+{
+	drop_check(j);
+	j->chk = new_check(j, sender, helo, scope, seconds, record);
+	if (!j->chk)
+		return -1;
 	j->check_done = 0;
 	timer_init(j);
-	uv_timer_start(&j->timer, on_deadline, (uint64_t)o.timeout_ms, 0);
 	spfc_check_start(j->chk, on_check_done, j);
+	if (!j->check_done)
+		arm_deadline(j);
 	return 0;
+}
+
+/* The MAIL FROM check's lookups do not depend on the HELO check's
+ * result: start it now, beside the HELO check, when ST_MFROM will surely
+ * run one (a sender, Mail_From_reject not No_Check).  Its answer waits
+ * for the HELO stage, so results, log lines and the reply are as if the
+ * two ran one after the other; a HELO result that ends the job discards
+ * it (its DNS queries were spent for nothing). */
+static void start_next(struct policy_job *j)
+{
+	if (j->next || j->check_done || !j->sender || !*j->sender ||
+	    j->cfg->mail_from_reject == POL_NO_CHECK)
+		return;
+	j->next = new_check(j, j->sender, j->helo, SPFC_SCOPE_MFROM,
+			    j->cfg->lookup_time, NULL);
+	if (!j->next)
+		return;
+	j->next_done = 0;
+	spfc_check_start(j->next, on_check_done, j);
+}
+
+/* ST_MFROM takes over the early MAIL FROM check. */
+static void take_next(struct policy_job *j)
+{
+	drop_check(j);
+	j->chk = j->next;
+	j->check_done = j->next_done;
+	j->next = NULL;
+	if (!j->check_done) {
+		timer_init(j);
+		arm_deadline(j);
+	}
 }
 
 /* ---- the stages --------------------------------------------------------- */
@@ -790,6 +863,10 @@ static void mfrom_begin(struct policy_job *j)
 		}
 		store(j, j->helo_act, spfc_buf_str(&j->header));
 		finish(j, j->helo_act, spfc_buf_str(&j->header), j->helo_err);
+		return;
+	}
+	if (j->next) {
+		take_next(j);
 		return;
 	}
 	if (cfg->mail_from_reject == POL_NO_CHECK) {
@@ -1000,8 +1077,9 @@ static void step(struct policy_job *j)
 			spfc_buf_reset(&s);
 			spfc_buf_adds(&s, "postmaster@");
 			spfc_buf_adds(&s, j->helo);
-			run_check(j, spfc_buf_str(&s), j->helo, SPFC_SCOPE_HELO,
-				  cfg->lookup_time, NULL);
+			if (run_check(j, spfc_buf_str(&s), j->helo, SPFC_SCOPE_HELO,
+				      cfg->lookup_time, NULL) == 0)
+				start_next(j);
 			break;
 		case ST_MFROM:
 			if (j->chk && j->check_done &&

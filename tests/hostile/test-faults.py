@@ -185,6 +185,92 @@ def dns_faults(spf, policyd, tmp):
               "%s %r" % (rc, sp.stderr[-500:]))
 
 
+def concurrent_checks(policyd, tmp):
+    """The MAIL FROM check starts beside the HELO check (its lookups do not
+    wait for the HELO answer), yet the answer is the one the two checks
+    give one after the other: a HELO result that rejects still decides,
+    and nothing is asked for a MAIL FROM check that will not run."""
+    slow_ms = 700
+    z = Zone()
+    z.add("slowhelo.example", "TXT", "v=spf1 ip4:%s -all" % CLIENT)
+    z.behave("slowhelo.example", None, slow_ms)
+    z.add("slowmf.example", "TXT", "v=spf1 ip4:%s -all" % CLIENT)
+    z.behave("slowmf.example", None, slow_ms)
+    z.add("failhelo.example", "TXT", "v=spf1 -all")
+    z.add("mf-after-fail.example", "TXT", "v=spf1 ip4:%s -all" % CLIENT)
+    z.add("deadhelo.example", "TXT", "v=spf1 -all")
+    z.behave("deadhelo.example", "drop")
+    z.add("deadmf.example", "TXT", "v=spf1 -all")
+    z.behave("deadmf.example", "drop")
+    z.add("nocheck.example", "TXT", "v=spf1 -all")
+    z.add("helo.good.example", "TXT", "v=spf1 ip4:%s -all" % CLIENT)
+    z.add("good.example", "TXT", "v=spf1 ip4:%s -all" % CLIENT)
+    conf = os.path.join(tmp, "concurrent.conf")
+    with open(conf, "w") as f:
+        f.write("Lookup_Time = %d\n" % LOOKUP_TIME)
+    nocheck = os.path.join(tmp, "nocheck.conf")
+    with open(nocheck, "w") as f:
+        f.write("Mail_From_reject = No_Check\n")
+    w = "concurrent HELO and MAIL FROM checks"
+    with Server(z) as srv:
+        sp = Spawn(policyd, srv.port, conf)
+        ans = sp.ask(request(ip=CLIENT, sender="u@slowmf.example",
+                             helo="slowhelo.example", instance="c.1"), timeout=60)
+        check("%s: both slow, the MAIL FROM Pass is prepended" % w,
+              ans is not None and ans.startswith(
+                  b"action=prepend Received-SPF: Pass (mailfrom) identity=mailfrom;"), ans)
+        h = srv.entries("slowhelo.example", "TXT")
+        m = srv.entries("slowmf.example", "TXT")
+        gap = m[0]["time"] - h[0]["time"] if h and m else None
+        check("%s: the MAIL FROM query is sent before the HELO answer "
+              "(held %d ms) comes back" % (w, slow_ms),
+              gap is not None and gap < slow_ms / 2000.0,
+              "gap %s s" % gap)
+
+        ans = sp.ask(request(ip=CLIENT, sender="u@mf-after-fail.example",
+                             helo="failhelo.example", instance="c.2"), timeout=60)
+        check("%s: a HELO Fail still rejects, for the HELO identity" % w,
+              ans is not None and ans.startswith(b"action=550 5.7.23 ")
+              and b"s=helo;id=failhelo.example;" in ans, ans)
+
+        t0 = time.monotonic()
+        ans = sp.ask(request(ip=CLIENT, sender="u@good.example",
+                             helo="deadhelo.example", instance="c.3"), timeout=60)
+        took = time.monotonic() - t0
+        check("%s: HELO never answered, MAIL FROM Pass prepended" % w,
+              ans is not None and ans.startswith(
+                  b"action=prepend Received-SPF: Pass (mailfrom) identity=mailfrom;"), ans)
+        check("%s: HELO never answered: within one Lookup_Time" % w,
+              took <= LOOKUP_TIME + MARGIN_S, "%.2f s" % took)
+
+        ans = sp.ask(request(ip=CLIENT, sender="u@deadmf.example",
+                             helo="deadhelo.example", instance="c.4"), timeout=60)
+        check("%s: neither answered: Temperror prepended" % w,
+              ans is not None and ans.startswith(
+                  b"action=prepend Received-SPF: Temperror "), ans)
+        check("%s: neither answered: never a fail or reject" % w,
+              no_bad_action(ans), ans)
+        rc = sp.close()
+        check("%s: exits 0" % w, rc == 0, "%s %r" % (rc, sp.stderr[-500:]))
+
+        srv.reset()
+        sp = Spawn(policyd, srv.port, nocheck)
+        ans = sp.ask(request(ip=CLIENT, sender="u@nocheck.example",
+                             helo="helo.good.example", instance="c.5"), timeout=60)
+        check("%s: Mail_From_reject = No_Check: the HELO Pass is prepended" % w,
+              ans is not None and ans.startswith(
+                  b"action=prepend Received-SPF: Pass (sender SPF authorized) identity=helo;"),
+              ans)
+        check("%s: Mail_From_reject = No_Check: the sender's domain is not asked" % w,
+              srv.count("nocheck.example") == 0, srv.names())
+        ans = sp.ask(request(ip=CLIENT, sender="", helo="helo.good.example",
+                             instance="c.6"), timeout=60)
+        check("%s: null sender: the HELO Pass is prepended" % w,
+              ans is not None and b"Received-SPF: Pass" in ans, ans)
+        rc = sp.close()
+        check("%s (No_Check): exits 0" % w, rc == 0, "%s %r" % (rc, sp.stderr[-500:]))
+
+
 def listen_dns_stall(policyd, tmp):
     """Listen mode with --dns: one client's check against a hostile server
     (no answer, an answer with a wrong ID, junk) must not hold up another
@@ -465,6 +551,7 @@ def main():
     spf, policyd, zone, conf = sys.argv[1:5]
     with tempfile.TemporaryDirectory() as tmp:
         dns_faults(spf, policyd, tmp)
+        concurrent_checks(policyd, tmp)
         listen_dns_stall(policyd, tmp)
         hostile_clients(policyd, zone, conf, tmp)
     return summary()
