@@ -22,6 +22,7 @@ struct conn {
 	struct policy_job *job;
 	int waiting;		/* a request is being answered */
 	spfc_buf pending;	/* bytes received, not yet parsed */
+	spfc_buf out;		/* the answer being written */
 	size_t pos;		/* parsed up to here */
 	int paused;
 	int eof;
@@ -42,13 +43,14 @@ static void finish_conn(struct conn *c)
 
 static void send_answer(struct conn *c, const char *action)
 {
-	spfc_buf out;
+	spfc_buf *out = &c->out;
 
-	spfc_buf_init(&out, 0);
-	proto_reply(&out, action);
-	if (out.err || c->ops->write(c->arg, out.data, out.len) < 0)
+	spfc_buf_reset(out);
+	proto_reply(out, action);
+	if (out->err || c->ops->write(c->arg, out->data, out->len) < 0)
 		c->eof = 1;	/* the client is gone: stop reading */
-	spfc_buf_free(&out);
+	if (out->cap > CONN_OUT_KEEP)
+		spfc_buf_free(out);
 	c->answered++;
 }
 
@@ -145,6 +147,7 @@ struct conn *conn_new(struct policy *p, const struct conn_ops *ops, void *arg)
 	c->arg = arg;
 	proto_reader_init(&c->reader);
 	spfc_buf_init(&c->pending, 2 * CONN_PENDING_MAX);
+	spfc_buf_init(&c->out, 0);
 	return c;
 }
 
@@ -156,6 +159,7 @@ void conn_free(struct conn *c)
 		policy_cancel(c->job);
 	proto_reader_free(&c->reader);
 	spfc_buf_free(&c->pending);
+	spfc_buf_free(&c->out);
 	free(c);
 }
 

@@ -18,6 +18,7 @@
 /* Bytes kept while a request is answered before reading pauses; a read
  * already under way may add one chunk (<= CONN_PENDING_MAX) more. */
 #define CONN_PENDING_MAX 16384
+#define CONN_OUT_KEEP 4096	/* an answer buffer up to this size is kept */
 
 struct conn_ops {
 	/* Send an answer; return 0, or -1 when the client is gone. */

@@ -71,7 +71,6 @@ struct policy_job {
 	char *ip;		/* Prospective or client_address */
 	spfc_addr ipaddr;
 	char *helo;		/* HELO name used for the checks */
-	char *strs;		/* one block holding all the strings above */
 	int found;		/* the instance was cached */
 	int last_prepend;	/* last_action == 'prepend' */
 
@@ -98,6 +97,8 @@ struct policy_job {
 	enum act act;		/* the answer */
 	int iserror;
 	int finished;
+	int pend_set;		/* a decision to remember for the instance */
+	enum cache_action pend_ca;	/* ... its kind; its text is in pend */
 
 	/* Kept when a finished job is reused (job_new clears what is above):
 	 * the deadline timer, stopped but open, and the buffers. */
@@ -107,6 +108,11 @@ struct policy_job {
 	spfc_buf text;		/* scratch */
 	spfc_buf answer;
 	spfc_buf line, qid;	/* scratch of deliver() */
+	spfc_buf expl;		/* the explanation of a check's result */
+	spfc_buf scratch;	/* step()'s: a check's sender */
+	spfc_buf pend;		/* the text of the decision to remember */
+	char *strs;		/* one block holding the request's strings */
+	size_t strs_cap;	/* its size */
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -285,7 +291,8 @@ static const char *qid_prefix(const struct policy_job *j, spfc_buf *b)
 static const size_t job_buf_at[] = {
 	offsetof(struct policy_job, header), offsetof(struct policy_job, text),
 	offsetof(struct policy_job, answer), offsetof(struct policy_job, line),
-	offsetof(struct policy_job, qid),
+	offsetof(struct policy_job, qid), offsetof(struct policy_job, expl),
+	offsetof(struct policy_job, scratch), offsetof(struct policy_job, pend),
 };
 
 static void each_buf(struct policy_job *j, void (*fn)(spfc_buf *))
@@ -313,6 +320,7 @@ static void keep_buf(spfc_buf *b)
 static void job_dispose(struct policy_job *j)
 {
 	each_buf(j, spfc_buf_free);
+	free(j->strs);
 	free(j);
 }
 
@@ -344,11 +352,15 @@ static void job_free(struct policy_job *j)
 	j->chk = NULL;
 	if (j->peruser)
 		config_free(&j->user);
-	free(j->strs);
 	if (p->nspare < POLICY_SPARE_JOBS) {
 		if (j->timer_on)
 			uv_timer_stop(&j->timer);
 		each_buf(j, keep_buf);
+		if (j->strs_cap > POLICY_SPARE_BUF) {
+			free(j->strs);
+			j->strs = NULL;
+			j->strs_cap = 0;
+		}
 		j->pnext = p->spare;
 		p->spare = j;
 		p->nspare++;
@@ -466,6 +478,9 @@ static void deliver(struct policy_job *j)
 	const char *rej, *def;
 	enum act act = j->act;
 
+	/* before the answer: the next recipient's request may follow it */
+	if (j->pend_set)
+		cache_put(j->p->cache, j->instance, j->pend_ca, spfc_buf_str(&j->pend));
 	spfc_buf_reset(line);
 	spfc_buf_reset(a);
 	rej = !cfg->enhanced_status_codes ? "550"
@@ -568,7 +583,14 @@ static void store(struct policy_job *j, enum act act, const char *text)
 	case ACT_RESULT_ONLY: ca = CA_RESULT_ONLY; break;
 	default: ca = CA_DUNNO;
 	}
-	cache_put(j->p->cache, j->instance, ca, text);
+	/* Kept until the answer: a later stage's decision replaces it
+	 * (the MAIL FROM result after the HELO result), and the cache is
+	 * written once per request. */
+	j->pend_ca = ca;
+	j->pend_set = 1;
+	spfc_buf_reset(&j->pend);
+	if (text)
+		spfc_buf_adds(&j->pend, text);
 }
 
 /* A whitelist or skip matched: prepend its trace field once. */
@@ -786,14 +808,14 @@ static void helo_done(struct policy_job *j)
 	const struct config *cfg = j->cfg;
 	spfc_result r = spfc_check_result(j->chk);
 	const char *t = title(r);
-	spfc_buf expl;
+	spfc_buf *expl = &j->expl;
 	struct render_fields f;
 	const char *envfrom;
 	enum act act;
 	int local = 0;
 
-	spfc_buf_init(&expl, 0);
-	explanation(&expl, j->chk);
+	spfc_buf_reset(expl);
+	explanation(expl, j->chk);
 	j->p->st.results[0][r]++;
 	j->helo_res = r;
 	j->helo_err = r == SPFC_PERMERROR || r == SPFC_TEMPERROR;
@@ -802,24 +824,24 @@ static void helo_done(struct policy_job *j)
 	} else {
 		act = result_action(cfg, 1, r, j->helo_name, &local);
 		if (local) {
-			spfc_buf_reset(&expl);
-			spfc_buf_adds(&expl, "Receiver policy for SPF ");
-			spfc_buf_adds(&expl, t);
+			spfc_buf_reset(expl);
+			spfc_buf_adds(expl, "Receiver policy for SPF ");
+			spfc_buf_adds(expl, t);
 		}
 	}
 	if (r == SPFC_NONE) {
-		spfc_buf_reset(&expl);
-		spfc_buf_adds(&expl, "no SPF record");
+		spfc_buf_reset(expl);
+		spfc_buf_adds(expl, "no SPF record");
 	}
 	envfrom = !j->sender ? "None" : *j->sender ? j->sender : "<>";
 	fields_for(j, &f, envfrom);
-	log_pyspf(t, spfc_buf_str(&expl), "helo", &f);
+	log_pyspf(t, spfc_buf_str(expl), "helo", &f);
 	spfc_buf_reset(&j->header);
 	if (cfg->header_type == HDR_AR)
-		render_ar_spf(&j->header, cfg->authserv_id, t, spfc_buf_str(&expl),
+		render_ar_spf(&j->header, cfg->authserv_id, t, spfc_buf_str(expl),
 			      "helo", j->helo, &f);
 	else
-		render_received_spf(&j->header, t, spfc_buf_str(&expl), "helo", &f);
+		render_received_spf(&j->header, t, spfc_buf_str(expl), "helo", &f);
 
 	if (act != ACT_REJECT && act != ACT_DEFER) {
 		if (cfg->helo_pass_restriction && r == SPFC_PASS)
@@ -828,18 +850,16 @@ static void helo_done(struct policy_job *j)
 			store(j, act, spfc_buf_str(&j->header));
 	} else {
 		if (no_mail(j, &act))
-			goto out;
+			return;
 		if (act == ACT_REJECT || act == ACT_DEFER) {
-			reject_text(j, act, spfc_buf_str(&expl), "helo", j->helo);
+			reject_text(j, act, spfc_buf_str(expl), "helo", j->helo);
 			store(j, act, spfc_buf_str(&j->text));
 			finish(j, act, spfc_buf_str(&j->text), j->helo_err);
-			goto out;
+			return;
 		}
 	}
 	j->helo_act = act;
 	j->stage = ST_MFROM;
-out:
-	spfc_buf_free(&expl);
 }
 
 /* The MAIL FROM stage begins: null sender, No_Check, or a check. */
@@ -888,35 +908,35 @@ static void mfrom_done(struct policy_job *j)
 	const struct config *cfg = j->cfg;
 	spfc_result r = spfc_check_result(j->chk);
 	const char *t = title(r), *at, *sdomain, *restrict_name;
-	spfc_buf expl;
+	spfc_buf *expl = &j->expl;
 	struct render_fields f;
 	enum act act;
 	int local = 0, err = r == SPFC_PERMERROR || r == SPFC_TEMPERROR;
 
-	spfc_buf_init(&expl, 0);
-	explanation(&expl, j->chk);
+	spfc_buf_reset(expl);
+	explanation(expl, j->chk);
 	j->p->st.results[1][r]++;
 	at = strchr(j->sender, '@');
 	sdomain = at ? at + 1 : "";
 	act = result_action(cfg, 0, r, sdomain, &local);
 	if (local) {
-		spfc_buf_reset(&expl);
-		spfc_buf_adds(&expl, "Receiver policy for SPF ");
-		spfc_buf_adds(&expl, t);
+		spfc_buf_reset(expl);
+		spfc_buf_adds(expl, "Receiver policy for SPF ");
+		spfc_buf_adds(expl, t);
 	}
 	if (r == SPFC_NONE) {
-		spfc_buf_reset(&expl);
-		spfc_buf_adds(&expl, "no SPF record");
+		spfc_buf_reset(expl);
+		spfc_buf_adds(expl, "no SPF record");
 	}
 	fields_for(j, &f, j->sender);
-	log_pyspf(t, spfc_buf_str(&expl), "mailfrom", &f);
+	log_pyspf(t, spfc_buf_str(expl), "mailfrom", &f);
 	if (r != SPFC_NONE || j->helo_res == SPFC_NONE) {
 		spfc_buf_reset(&j->header);
 		if (cfg->header_type == HDR_AR)
 			/* pyspf's split_email(sender)[1]: the domain part, or
 			 * the whole sender when it has no '@' */
 			render_ar_spf(&j->header, cfg->authserv_id, t,
-				      spfc_buf_str(&expl), "mailfrom",
+				      spfc_buf_str(expl), "mailfrom",
 				      at ? at + 1 : j->sender, &f);
 		else
 			render_received_spf(&j->header, t, "mailfrom", "mailfrom", &f);
@@ -932,24 +952,22 @@ static void mfrom_done(struct policy_job *j)
 		if (r == SPFC_PASS)
 			store(j, ACT_RESULT_ONLY, restrict_name);
 		finish(j, ACT_RESULT_ONLY, restrict_name, 0);
-		goto out;
+		return;
 	}
 	if (act == ACT_REJECT || act == ACT_DEFER) {
 		if (no_mail(j, &act))
-			goto out;
+			return;
 		if (act == ACT_REJECT || act == ACT_DEFER) {
-			reject_text(j, act, spfc_buf_str(&expl), "mfrom", j->sender);
+			reject_text(j, act, spfc_buf_str(expl), "mfrom", j->sender);
 			store(j, act, spfc_buf_str(&j->text));
 			finish(j, act, spfc_buf_str(&j->text), err);
-			goto out;
+			return;
 		}
 	}
 	if (j->last_prepend)
 		finish(j, ACT_DUNNO, "Header already pre-pended", 0);
 	else
 		finish(j, ACT_PREPEND, spfc_buf_str(&j->header), 0);
-out:
-	spfc_buf_free(&expl);
 }
 
 /* Build "v=spf1 <term> -all" for a whitelist entry; NULL when the entry
@@ -1004,11 +1022,10 @@ static void wl_check(struct policy_job *j, spfc_buf *s, const char *name,
 static void step(struct policy_job *j)
 {
 	const struct config *cfg;
-	spfc_buf rec, s;
+	spfc_buf rec;
 
 	j->in_step = 1;
 	spfc_buf_init(&rec, POLICY_PTR_RECORD_MAX);
-	spfc_buf_init(&s, 0);
 	while (!j->finished) {
 		cfg = j->cfg;
 		if (j->chk && !j->check_done)
@@ -1037,7 +1054,7 @@ static void step(struct policy_job *j)
 				/* one of the HELO name's addresses is the client's;
 				 * one check covers every equal entry */
 				j->idx = cfg->helo_whitelist.n;
-				wl_check(j, &s, j->helo_name, "v=spf1 a -all");
+				wl_check(j, &j->scratch, j->helo_name, "v=spf1 a -all");
 				break;
 			}
 			j->stage = ST_PTR_WL;
@@ -1051,7 +1068,7 @@ static void step(struct policy_job *j)
 				const char *d = cfg->domain_whitelist_ptr.v[j->idx++];
 				const char *r = wl_record(&rec, "ptr:", d);
 				if (r)
-					wl_check(j, &s, d, r);
+					wl_check(j, &j->scratch, d, r);
 				break;
 			}
 			j->stage = ST_HELO;
@@ -1074,10 +1091,10 @@ static void step(struct policy_job *j)
 				malformed(j, "no helo_name attribute");
 				break;
 			}
-			spfc_buf_reset(&s);
-			spfc_buf_adds(&s, "postmaster@");
-			spfc_buf_adds(&s, j->helo);
-			if (run_check(j, spfc_buf_str(&s), j->helo, SPFC_SCOPE_HELO,
+			spfc_buf_reset(&j->scratch);
+			spfc_buf_adds(&j->scratch, "postmaster@");
+			spfc_buf_adds(&j->scratch, j->helo);
+			if (run_check(j, spfc_buf_str(&j->scratch), j->helo, SPFC_SCOPE_HELO,
 				      cfg->lookup_time, NULL) == 0)
 				start_next(j);
 			break;
@@ -1095,7 +1112,6 @@ static void step(struct policy_job *j)
 		}
 	}
 	spfc_buf_free(&rec);
-	spfc_buf_free(&s);
 	j->in_step = 0;
 	if (j->finished)
 		deliver(j);
@@ -1135,7 +1151,7 @@ static int wanted(const char *name)
  * address can, and a C string would silently cut it short.  Returns -1
  * when out of memory. */
 static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
-		 char **block, char **room, int *bad)
+		 char **block, size_t *cap, char **room, int *bad)
 {
 	const struct proto_attr *a[A_N] = { 0 };
 	size_t i, total = extra;
@@ -1151,9 +1167,15 @@ static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
 		if (a[k])
 			total += (a[k]->vlen + 1) *
 				 (k == A_CLIENT || k == A_HELO || k == A_SENDER ? 2 : 1);
-	*block = p = malloc(total ? total : 1);
-	if (!p)
-		return -1;
+	if (total > *cap || !*block) {	/* else the job's block is reused */
+		free(*block);
+		*cap = 0;
+		*block = malloc(total ? total : 1);
+		if (!*block)
+			return -1;
+		*cap = total ? total : 1;
+	}
+	p = *block;
 	for (k = 0; k < A_N; k++) {
 		out[k] = NULL;
 		if (!a[k])
@@ -1217,7 +1239,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		size_t extra = sizeof "none" + sizeof "<UNKNOWN>" + sizeof "unknown" +
 			       (cfg->prospective ? strlen(cfg->prospective) + 1 : 0);
 
-		if (attrs(q, v, extra, &j->strs, &room, &nul) < 0) {
+		if (attrs(q, v, extra, &j->strs, &j->strs_cap, &room, &nul) < 0) {
 			malformed(j, "out of memory");
 			goto run;
 		}
