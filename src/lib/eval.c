@@ -22,12 +22,16 @@
 #include "reccache.h"
 #include "record.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define EVAL_MAX_DEPTH 32	  /* frames; the lookup limit binds first */
 #define EVAL_FRAME_CHUNK 2	  /* frames per allocation (the first inline) */
+#define EVAL_ARENA_CHUNK 1024	  /* bytes of a check's first string chunk
+				     (allocated with the check) */
+#define EVAL_LOOKUPS_INLINE 2	  /* lookups allocated with the check */
 #define EVAL_TRACE_MAX 65536	  /* bytes of trace kept */
 #define EVAL_IDENTITY_MAX 1024	  /* sender / HELO bytes accepted */
 #define EVAL_PROBLEM_MAX 512	  /* bytes of a problem text */
@@ -126,9 +130,23 @@ struct spfc_check {
 	char *top_record;	/* the checked domain's own record */
 	spfc_buf trace;
 
+	/* Every string and array the check makes lives in its arena and
+	 * goes with the check (no frees one by one); finished lookups wait
+	 * on the spare list for the next ask(). */
+	struct achunk *arena, *arena0;	/* arena0: the inline first chunk */
+	struct lookup *spare;
+	struct lookup lookup0[EVAL_LOOKUPS_INLINE];
+	spfc_buf xbuf;		/* expand()'s output, reused */
+
 	spfc_check_cb cb;
 	void *cbarg;
 	char strs[];		/* helo, sender, local, sdomain, options' */
+};
+
+struct achunk {
+	struct achunk *next;
+	size_t cap, used;
+	char data[];
 };
 
 static void run(struct spfc_check *c);
@@ -140,9 +158,43 @@ static struct frame *frame_at(struct spfc_check *c, size_t i)
 
 /* ---- small helpers ------------------------------------------------ */
 
-static char *dupn(const char *s, size_t n)
+/* n bytes from the check's arena, aligned for any object; NULL when out
+ * of memory. */
+static void *arena_alloc(struct spfc_check *c, size_t n)
 {
-	char *p = malloc(n + 1);
+	struct achunk *k = c->arena;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;	/* pointers and ints: 8 is enough */
+	if (!k || k->cap - k->used < n) {
+		size_t cap = n > EVAL_ARENA_CHUNK ? n : EVAL_ARENA_CHUNK;
+		if (k && cap < 2 * k->cap && n <= 2 * k->cap)
+			cap = 2 * k->cap;	/* chunks grow: few per check */
+		k = malloc(sizeof *k + cap);
+		if (!k)
+			return NULL;
+		k->next = c->arena;
+		k->cap = cap;
+		k->used = 0;
+		c->arena = k;
+	}
+	p = k->data + k->used;
+	k->used += n;
+	return p;
+}
+
+static void *arena_zalloc(struct spfc_check *c, size_t n)
+{
+	void *p = arena_alloc(c, n);
+
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
+static char *dupn(struct spfc_check *c, const char *s, size_t n)
+{
+	char *p = arena_alloc(c, n + 1);
 
 	if (p) {
 		if (n)
@@ -152,9 +204,9 @@ static char *dupn(const char *s, size_t n)
 	return p;
 }
 
-static char *dups(const char *s)
+static char *dups(struct spfc_check *c, const char *s)
 {
-	return dupn(s, strlen(s));
+	return dupn(c, s, strlen(s));
 }
 
 /* Append bytes made safe for display: printable ASCII as is, others
@@ -224,13 +276,19 @@ static void unlink_lookup(struct spfc_check *c, struct lookup *l)
 	c->outstanding--;
 }
 
+static void lookup_put(struct spfc_check *c, struct lookup *l)
+{
+	l->next = c->spare;
+	c->spare = l;
+}
+
 static void cancel_all(struct spfc_check *c)
 {
 	while (c->live) {
 		struct lookup *l = c->live;
 		unlink_lookup(c, l);
 		spfc_resolver_cancel(c->res, l->id);
-		free(l);
+		lookup_put(c, l);
 	}
 }
 
@@ -239,17 +297,20 @@ static void cancel_all(struct spfc_check *c)
 static int ask(struct spfc_check *c, const char *name, spfc_rrtype type,
 	       enum purpose p, size_t index)
 {
-	struct lookup *l = calloc(1, sizeof *l);
+	struct lookup *l = c->spare;
 
-	if (!l)
+	if (l)
+		c->spare = l->next;
+	else if (!(l = malloc(sizeof *l)))
 		return -1;
+	memset(l, 0, sizeof *l);
 	l->c = c;
 	l->purpose = p;
 	l->index = index;
 	l->type = type;
 	if (spfc_resolver_query(c->res, name, type, on_answer, l, &l->id) !=
 	    SPFC_OK) {
-		free(l);
+		lookup_put(c, l);
 		return -1;
 	}
 	c->queries++;
@@ -270,24 +331,15 @@ static int ask(struct spfc_check *c, const char *name, spfc_rrtype type,
 
 /* ---- finishing ---------------------------------------------------- */
 
+/* A term's work is done (its strings stay in the arena). */
 static void free_work(struct work *w)
 {
-	size_t i;
-
-	free(w->target);
-	free(w->errname);
-	for (i = 0; i < w->nnames; i++)
-		free(w->names[i]);
-	free(w->names);
 	memset(w, 0, sizeof *w);
 }
 
 static void free_frame(struct frame *f)
 {
-	free(f->domain);
 	reccache_release(f->rec);
-	free(f->spf);
-	free_work(&f->w);
 	memset(f, 0, sizeof *f);
 }
 
@@ -302,7 +354,7 @@ static void finish(struct spfc_check *c, spfc_result r)
 	c->phase = PH_DONE;
 	c->result = r;
 	if (r == SPFC_FAIL && !c->explanation && c->default_exp)
-		c->explanation = dups(c->default_exp);
+		c->explanation = dups(c, c->default_exp);
 	for (i = 0; i < c->depth; i++)
 		free_frame(frame_at(c, i));
 	c->depth = 0;
@@ -357,10 +409,8 @@ static void fail_with(struct spfc_check *c, spfc_result r, const char *a,
 		add_safe(&p, b, blen);
 	if (d)
 		spfc_buf_adds(&p, d);
-	free(c->problem);
-	c->problem = dups(spfc_buf_str(&p));
+	c->problem = dups(c, spfc_buf_str(&p));
 	spfc_buf_free(&p);
-	free(c->mechanism);
 	c->mechanism = NULL;
 	finish(c, r);
 }
@@ -466,7 +516,8 @@ static void trace_answer(struct spfc_check *c, const struct lookup *l,
 
 /* Note the first failed lookup of a term (a TempError once all answers
  * are in, unless the term matched anyway). */
-static void lookup_failed(struct work *w, spfc_dns_rcode rc, spfc_rrtype type,
+static void lookup_failed(struct spfc_check *c, struct work *w,
+			  spfc_dns_rcode rc, spfc_rrtype type,
 			  const char *name)
 {
 	if (w->err)
@@ -474,7 +525,7 @@ static void lookup_failed(struct work *w, spfc_dns_rcode rc, spfc_rrtype type,
 	w->err = SPFC_TEMPERROR;
 	w->errrc = rc;
 	w->errtype = type;
-	w->errname = dups(name);
+	w->errname = dups(c, name);
 }
 
 static void on_fetch(struct spfc_check *c, const spfc_dns_answer *a)
@@ -490,7 +541,7 @@ static void on_fetch(struct spfc_check *c, const spfc_dns_answer *a)
 		if (rr->type != SPFC_RR_TXT || !record_is_spf(rr->text, rr->len))
 			continue;
 		if (f->nspf++ == 0) {
-			f->spf = dupn(rr->text, rr->len);
+			f->spf = dupn(c, rr->text, rr->len);
 			f->spf_len = rr->len;
 		}
 	}
@@ -502,7 +553,7 @@ static void on_mx(struct spfc_check *c, const spfc_dns_answer *a)
 	size_t i, n = 0;
 
 	if (a->rcode == SPFC_DNS_SERVFAIL || a->rcode == SPFC_DNS_TIMEOUT) {
-		lookup_failed(w, a->rcode, SPFC_RR_MX, w->target);
+		lookup_failed(c, w, a->rcode, SPFC_RR_MX, w->target);
 		return;
 	}
 	if (a->rcode != SPFC_DNS_OK) {
@@ -513,7 +564,7 @@ static void on_mx(struct spfc_check *c, const spfc_dns_answer *a)
 		w->err = SPFC_PERMERROR;
 		return;
 	}
-	w->names = calloc(a->count, sizeof *w->names);
+	w->names = arena_zalloc(c, a->count * sizeof *w->names);
 	if (!w->names) {
 		c->nomem = 1;
 		return;
@@ -523,7 +574,7 @@ static void on_mx(struct spfc_check *c, const spfc_dns_answer *a)
 		if (rr->type != SPFC_RR_MX || !name_queryable(rr->text, rr->len) ||
 		    strlen(rr->text) != rr->len)
 			continue;	/* null MX or a name no query can hold */
-		w->names[n] = dupn(rr->text, rr->len);
+		w->names[n] = dupn(c, rr->text, rr->len);
 		if (!w->names[n]) {
 			c->nomem = 1;
 			return;
@@ -534,7 +585,7 @@ static void on_mx(struct spfc_check *c, const spfc_dns_answer *a)
 	for (i = 0; i < n; i++)
 		if (ask(c, w->names[i], c->ip.family == 4 ? SPFC_RR_A : SPFC_RR_AAAA,
 			L_MXHOST, i) < 0)
-			lookup_failed(w, SPFC_DNS_SERVFAIL,
+			lookup_failed(c, w, SPFC_DNS_SERVFAIL,
 				      c->ip.family == 4 ? SPFC_RR_A : SPFC_RR_AAAA,
 				      w->names[i]);
 }
@@ -547,8 +598,8 @@ static void on_ptr(struct spfc_check *c, const spfc_dns_answer *a)
 	p->rc = a->rcode;
 	if (a->rcode != SPFC_DNS_OK)
 		return;	/* §5.5: a DNS error means no match */
-	p->names = calloc(a->count, sizeof *p->names);
-	p->valid = calloc(a->count, sizeof *p->valid);
+	p->names = arena_zalloc(c, a->count * sizeof *p->names);
+	p->valid = arena_zalloc(c, a->count * sizeof *p->valid);
 	if (!p->names || !p->valid) {
 		c->nomem = 1;
 		return;
@@ -558,7 +609,7 @@ static void on_ptr(struct spfc_check *c, const spfc_dns_answer *a)
 		if (rr->type != SPFC_RR_PTR || !name_queryable(rr->text, rr->len) ||
 		    strlen(rr->text) != rr->len)
 			continue;
-		p->names[n] = dupn(rr->text, name_strip_dot(rr->text, rr->len));
+		p->names[n] = dupn(c, rr->text, name_strip_dot(rr->text, rr->len));
 		if (!p->names[n]) {
 			c->nomem = 1;
 			return;
@@ -585,7 +636,7 @@ static void on_exp(struct spfc_check *c, const spfc_dns_answer *a)
 		}
 	}
 	if (n == 1 && strlen(one->text) == one->len)
-		c->exp_text = dupn(one->text, one->len);
+		c->exp_text = dupn(c, one->text, one->len);
 }
 
 static void on_answer(void *arg, const spfc_dns_answer *a)
@@ -609,7 +660,7 @@ static void on_answer(void *arg, const spfc_dns_answer *a)
 		} else if (a->rcode == SPFC_DNS_NXDOMAIN || a->rcode == SPFC_DNS_NODATA) {
 			w->isvoid = 1;
 		} else {
-			lookup_failed(w, a->rcode, l->type, w->target);
+			lookup_failed(c, w, a->rcode, l->type, w->target);
 		}
 		break;
 	case L_MX:
@@ -624,7 +675,7 @@ static void on_answer(void *arg, const spfc_dns_answer *a)
 				cancel_all(c);	/* the rest cannot change it */
 			}
 		} else if (a->rcode == SPFC_DNS_SERVFAIL || a->rcode == SPFC_DNS_TIMEOUT) {
-			lookup_failed(w, a->rcode, l->type, w->names[l->index]);
+			lookup_failed(c, w, a->rcode, l->type, w->names[l->index]);
 		}
 		break;
 	case L_PTR:
@@ -639,7 +690,7 @@ static void on_answer(void *arg, const spfc_dns_answer *a)
 		on_exp(c, a);
 		break;
 	}
-	free(l);
+	lookup_put(c, l);
 	if (!c->done && c->outstanding == 0)
 		run(c);
 }
@@ -708,7 +759,6 @@ static char *expand(struct spfc_check *c, const char *s, size_t n,
 		    const char *domain, unsigned flags)
 {
 	struct macro_env env;
-	spfc_buf out;
 
 	memset(&env, 0, sizeof env);
 	env.sender = c->sender;
@@ -720,12 +770,10 @@ static char *expand(struct spfc_check *c, const char *s, size_t n,
 	env.receiver = c->receiver;
 	env.pname = c->ptr.state == 2 ? pick_pname(c, domain) : "unknown";
 	env.now = c->start_sec;
-	spfc_buf_init(&out, MACRO_MAX_OUT);
-	if (macro_expand(s, n, &env, flags, &out) < 0) {
-		spfc_buf_free(&out);
+	spfc_buf_reset(&c->xbuf);
+	if (macro_expand(s, n, &env, flags, &c->xbuf) < 0)
 		return NULL;
-	}
-	return spfc_buf_take(&out);
+	return dupn(c, c->xbuf.data, c->xbuf.len);
 }
 
 /* ---- frames ---------------------------------------------------------- */
@@ -748,7 +796,7 @@ static int push_frame(struct spfc_check *c, const char *domain, int include)
 	}
 	f = frame_at(c, c->depth);
 	memset(f, 0, sizeof *f);
-	f->domain = dups(domain);
+	f->domain = dups(c, domain);
 	if (!f->domain) {
 		oom(c);
 		return -1;
@@ -861,7 +909,7 @@ static void frame_fetched(struct spfc_check *c)
 	}
 	spfc_buf_free(&why);
 	if (c->depth == 1 && !f->via_redirect && !c->top_record)
-		c->top_record = dupn(f->spf, f->spf_len);
+		c->top_record = dupn(c, f->spf, f->spf_len);
 	if (tracing(c)) {
 		spfc_buf_adds(tr(c), "record of ");
 		add_safe(&c->trace, f->domain, strlen(f->domain));
@@ -912,7 +960,7 @@ static enum verdict term_target(struct spfc_check *c, struct frame *f,
 	if (f->w.target)
 		return V_MATCH;
 	if (!t->spec) {
-		f->w.target = dups(f->domain);
+		f->w.target = dups(c, f->domain);
 	} else {
 		if (t->spec_uses_p) {
 			int r = need_ptr(c, 1);
@@ -1034,8 +1082,7 @@ static void frame_end(struct spfc_check *c, struct frame *f)
 
 	if (f->rec->redirect < 0) {
 		if (!f->include && c->depth == 1) {
-			free(c->mechanism);
-			c->mechanism = dups("default");
+			c->mechanism = dups(c, "default");
 		}
 		frame_result(c, SPFC_NEUTRAL);
 		return;
@@ -1058,14 +1105,11 @@ static void frame_end(struct spfc_check *c, struct frame *f)
 	if (!name_valid_domain(target, strlen(target))) {
 		fail_with(c, SPFC_PERMERROR, "redirect= target is not a domain name: ",
 			  target, strlen(target), NULL);
-		free(target);
 		return;
 	}
 	/* The target's record replaces this one (§6.1). */
-	free(f->domain);
 	reccache_release(f->rec);
 	f->rec = NULL;
-	free(f->spf);
 	f->spf = NULL;
 	f->nspf = 0;
 	free_work(&f->w);
@@ -1097,7 +1141,7 @@ static void step_frame(struct spfc_check *c)
 			/* The caller's own policy stands in for the lookup. */
 			f->fetch_rc = SPFC_DNS_OK;
 			f->nspf = record_is_spf(c->record, strlen(c->record)) ? 1 : 0;
-			f->spf = dups(c->record);
+			f->spf = dups(c, c->record);
 			f->spf_len = strlen(c->record);
 			return;
 		}
@@ -1129,8 +1173,7 @@ static void step_frame(struct spfc_check *c)
 	case V_MATCH:
 		trace_line(c, "  match: ", t->text, t->text_len, NULL);
 		if (!f->include && c->depth == 1) {
-			free(c->mechanism);
-			c->mechanism = dupn(t->text, t->text_len);
+			c->mechanism = dupn(c, t->text, t->text_len);
 		}
 		frame_result(c, qual_result(t->qual));
 		return;
@@ -1174,7 +1217,6 @@ static void step_exp(struct spfc_check *c)
 		return;
 	text = expand(c, c->exp_text, strlen(c->exp_text), f->domain, MACRO_EXP);
 	if (text) {
-		free(c->explanation);
 		c->explanation = text;
 	}
 	finish(c, c->result);
@@ -1244,11 +1286,17 @@ spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 		size_t lrec = o && o->record ? strlen(o->record) + 1 : 0;
 		size_t total = 2 * (lhelo + 1) + 2 * (lsnd + 1) + lrcv + lexp + lrec +
 			       sizeof "postmaster";
+		size_t at0 = (sizeof *c + total + 7) & ~(size_t)7;
 		char *p;
+		int i;
 
-		c = calloc(1, sizeof *c + total);
+		c = calloc(1, at0 + sizeof(struct achunk) + EVAL_ARENA_CHUNK);
 		if (!c)
 			return SPFC_ENOMEM;
+		c->arena = c->arena0 = (struct achunk *)(void *)((char *)c + at0);
+		c->arena0->cap = EVAL_ARENA_CHUNK;
+		for (i = 0; i < EVAL_LOOKUPS_INLINE; i++)
+			lookup_put(c, &c->lookup0[i]);
 		p = c->strs;
 		c->helo = memcpy(p, helo, lhelo + 1);
 		p += lhelo + 1;
@@ -1299,6 +1347,7 @@ spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 	if (c->opt.timeout_ms <= 0)
 		c->opt.timeout_ms = EVAL_DEFAULT_TIMEOUT;
 	spfc_buf_init(&c->trace, EVAL_TRACE_MAX);
+	spfc_buf_init(&c->xbuf, MACRO_MAX_OUT);
 	c->ip_orig = req->ip;
 	c->ip = req->ip;
 	spfc_addr_unmap(&c->ip);
@@ -1306,11 +1355,7 @@ spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 	c->opt.receiver = c->receiver;
 	c->opt.default_exp = c->default_exp;
 	c->opt.record = c->record;
-	c->domain = dups(c->sdomain);
-	if (!c->domain) {
-		spfc_check_free(c);
-		return SPFC_ENOMEM;
-	}
+	c->domain = c->sdomain;	/* in strs, as long as the check */
 	*out = c;
 	return SPFC_OK;
 }
@@ -1385,17 +1430,20 @@ void spfc_check_free(spfc_check *c)
 		free_frame(frame_at(c, i));
 	for (i = 1; i < EVAL_MAX_DEPTH / EVAL_FRAME_CHUNK; i++)
 		free(c->fchunk[i]);
-	for (i = 0; i < c->ptr.n; i++)
-		free(c->ptr.names[i]);
-	free(c->ptr.names);
-	free(c->ptr.valid);
-	free(c->exp_domain);
-	free(c->exp_text);
-	free(c->explanation);
-	free(c->mechanism);
-	free(c->problem);
-	free(c->domain);
-	free(c->top_record);
+	while (c->spare) {
+		struct lookup *l = c->spare;
+		c->spare = l->next;
+		uintptr_t a = (uintptr_t)l, b = (uintptr_t)c->lookup0;
+		if (a < b || a >= b + sizeof c->lookup0)	/* not inline */
+			free(l);
+	}
+	while (c->arena) {
+		struct achunk *k = c->arena;
+		c->arena = k->next;
+		if (k != c->arena0)
+			free(k);
+	}
+	spfc_buf_free(&c->xbuf);
 	spfc_buf_free(&c->trace);
 	free(c);
 }
