@@ -15,8 +15,11 @@
 #include <stddef.h>
 
 #define CACHE_MAX_ENTRIES 16384	/* messages remembered (listen mode) */
-#define CACHE_SPAWN_ENTRIES 1024	/* ... by one spawned process (one
-					   smtpd connection) */
+#define CACHE_SPAWN_ENTRIES 32	/* ... by one spawned process: it serves
+					   one smtpd process, whose requests
+					   come one message at a time, so
+					   only the current instance is ever
+					   asked for again */
 #define CACHE_KEY_MAX 256	/* bytes of an instance id */
 #define CACHE_TEXT_MAX 2048	/* bytes of a stored answer text */
 
