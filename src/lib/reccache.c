@@ -1,7 +1,7 @@
 /*
- * reccache.c - the parsed-record cache of reccache.h: a direct-mapped
- * table of RECCACHE_SLOTS reference-counted records kept with the
- * resolver.
+ * reccache.c - the parsed-record cache of reccache.h: a table of
+ * RECCACHE_SLOTS reference-counted records in sets of RECCACHE_WAYS
+ * (least recently used out first), kept with the resolver.
  */
 #include "reccache.h"
 
@@ -50,14 +50,31 @@ static struct reccache *cache_of(spfc_resolver *r)
 	return rc;
 }
 
+static inline uint64_t mix8(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+/* A hash of the text eight bytes at a time (a record is some hundred
+ * bytes: byte at a time, the hash was most of a hit's cost). */
 static uint64_t hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 1469598103934665603ull ^ n, w;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = mix8(h, w);
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, s + i, n - i);
+		h = mix8(h, w);
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
 }
 
 void reccache_release(struct record *rec)
@@ -77,6 +94,7 @@ spfc_status reccache_parse(spfc_resolver *r, const char *txt, size_t len,
 	struct slot *s;
 	spfc_status st;
 	uint64_t h;
+	size_t i;
 
 	*out = NULL;
 	if (len > RECCACHE_TEXT_MAX || !(rc = cache_of(r))) {
@@ -86,12 +104,18 @@ spfc_status reccache_parse(spfc_resolver *r, const char *txt, size_t len,
 		return st;
 	}
 	h = hash(txt, len);
-	s = &rc->slot[h % RECCACHE_SLOTS];
-	if (s->rec && s->h == h && s->rec->len == len &&
-	    memcmp(s->rec->text, txt, len) == 0) {
-		s->rec->refs++;
-		*out = s->rec;
-		return SPFC_OK;
+	/* RECCACHE_WAYS slots per set, the most recently used first */
+	s = &rc->slot[(h % (RECCACHE_SLOTS / RECCACHE_WAYS)) * RECCACHE_WAYS];
+	for (i = 0; i < RECCACHE_WAYS; i++) {
+		if (s[i].rec && s[i].h == h && s[i].rec->len == len &&
+		    memcmp(s[i].rec->text, txt, len) == 0) {
+			struct slot hit = s[i];
+			memmove(s + 1, s, i * sizeof *s);
+			s[0] = hit;
+			hit.rec->refs++;
+			*out = hit.rec;
+			return SPFC_OK;
+		}
 	}
 	st = record_parse(txt, len, out, why);
 	if (st != SPFC_OK)
@@ -99,16 +123,17 @@ spfc_status reccache_parse(spfc_resolver *r, const char *txt, size_t len,
 	(*out)->refs = 1;
 	if ((*out)->nterms > RECCACHE_TERMS_MAX)
 		return SPFC_OK;
-	if (s->rec) {
-		rc->bytes -= rec_bytes(s->rec);
-		reccache_release(s->rec);
-		s->rec = NULL;
+	if (s[RECCACHE_WAYS - 1].rec) {	/* the least recently used goes */
+		rc->bytes -= rec_bytes(s[RECCACHE_WAYS - 1].rec);
+		reccache_release(s[RECCACHE_WAYS - 1].rec);
 	}
+	memmove(s + 1, s, (RECCACHE_WAYS - 1) * sizeof *s);
+	s[0].rec = NULL;
 	if (rc->bytes + rec_bytes(*out) > RECCACHE_BYTES)
 		return SPFC_OK;
 	rc->bytes += rec_bytes(*out);
-	s->h = h;
-	s->rec = *out;
-	s->rec->refs++;
+	s[0].h = h;
+	s[0].rec = *out;
+	s[0].rec->refs++;
 	return SPFC_OK;
 }

@@ -10,10 +10,11 @@
  *
  * Bounded: RECCACHE_SLOTS records and RECCACHE_BYTES bytes in all, each
  * at most RECCACHE_TEXT_MAX bytes of text and RECCACHE_TERMS_MAX terms (a
- * larger record is parsed for its check alone); a slot's old record is
- * dropped when a new one hashes there, and a record that would pass the
- * byte bound is not kept.  Records are reference counted: one dropped from the cache stays
- * valid for the checks still using it.  Only records that parsed are
+ * larger record is parsed for its check alone); a text hashes to a set of
+ * RECCACHE_WAYS slots, whose least recently used record is dropped for a
+ * new one, and a record that would pass the byte bound is not kept.
+ * Records are reference counted: one dropped from the cache stays valid
+ * for the checks still using it.  Only records that parsed are
  * kept; the text is compared byte for byte, so a changed record in DNS
  * is a new entry.  Out of memory: records are simply not shared.
  */
@@ -24,7 +25,8 @@
 
 #include <spfc/resolver.h>
 
-#define RECCACHE_SLOTS 512
+#define RECCACHE_SLOTS 1024
+#define RECCACHE_WAYS 2
 #define RECCACHE_BYTES (128 * 1024)
 #define RECCACHE_TEXT_MAX 1024
 #define RECCACHE_TERMS_MAX 64

@@ -44,6 +44,11 @@ static char ident[LOG_IDENT_MAX + 1] = "policyd-spf";
 static unsigned long pid;
 static time_t stamp_sec = -1;
 static char stamp[32];
+/* The datagram header of LOG_ERR [0] and LOG_INFO [1] lines, made once
+ * a second (hsec: for which stamp_sec; -1 when ident or pid changed). */
+static char head[2][LOG_DGRAM_MAX - LOG_LINE_MAX];
+static size_t hlen[2];
+static time_t hsec[2] = { (time_t)-1, (time_t)-1 };
 
 /* Batch mode: the queued datagrams, back to back in qbuf. */
 /* Batch mode when set: asks the loop for a log_flush() soon. */
@@ -58,9 +63,12 @@ static int atexit_done;
 static void log_connect(void)
 {
 	struct sockaddr_un sa;
-	time_t now = time(NULL);
+	time_t now;
 
-	if (fd >= 0 || now - last_try < LOG_RETRY_S)
+	if (fd >= 0)
+		return;
+	now = time(NULL);
+	if (now - last_try < LOG_RETRY_S)
 		return;
 	last_try = now;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -84,6 +92,7 @@ void log_open(const char *name, int stderr_too)
 	memcpy(ident, name, n);
 	ident[n] = '\0';
 	pid = (unsigned long)getpid();
+	hsec[0] = hsec[1] = (time_t)-1;
 	to_stderr = stderr_too;
 	last_try = 0;
 	log_connect();
@@ -170,15 +179,26 @@ void log_flush(void)
 }
 
 /* "<prio>Mmm dd hh:mm:ss ident[pid]: " and the line into out (at least
- * LOG_DGRAM_MAX bytes); returns the length. */
+ * LOG_DGRAM_MAX bytes); returns the length.  The header is made once a
+ * second per priority and copied. */
 static size_t format(char *out, int prio, const char *msg, size_t len)
 {
-	int n = snprintf(out, LOG_DGRAM_MAX - LOG_LINE_MAX, "<%d>%s %s[%lu]: ",
-			 LOG_MAIL | prio, timestamp(), ident, pid);
-	size_t h = n > 0 ? (size_t)n : 0;
+	int k = prio == LOG_INFO;
+	const char *ts = timestamp();
+	size_t h;
 
-	if (h >= LOG_DGRAM_MAX - LOG_LINE_MAX)
-		h = LOG_DGRAM_MAX - LOG_LINE_MAX - 1;
+	if (hsec[k] != stamp_sec || (prio != LOG_INFO && prio != LOG_ERR)) {
+		int n = snprintf(head[k], sizeof head[k], "<%d>%s %s[%lu]: ",
+				 LOG_MAIL | prio, ts, ident, pid);
+		h = n > 0 ? (size_t)n : 0;
+		if (h >= sizeof head[k])
+			h = sizeof head[k] - 1;
+		hlen[k] = h;
+		/* only the two priorities in use are kept */
+		hsec[k] = prio == LOG_INFO || prio == LOG_ERR ? stamp_sec : (time_t)-1;
+	}
+	h = hlen[k];
+	memcpy(out, head[k], h);
 	if (len > LOG_LINE_MAX)
 		len = LOG_LINE_MAX;
 	memcpy(out + h, msg, len);
