@@ -32,11 +32,14 @@
 #define DC_FREE_WAITERS 256	/* waiters kept for reuse */
 #define DC_FREE_FLIGHTS 64	/* flights kept for reuse */
 
-/* An answer as cached: immutable once made, one allocation holding the
- * records and their text, freed when the last reference goes.  bytes is
+/* An answer as cached: immutable once made, in one allocation with its
+ * entry (the entry first) holding the records and their text, freed
+ * when the last reference goes (the entry holds one).  bytes is
  * the record data st.bytes counts (0 for an answer without records). */
 struct block {
 	size_t refs;
+	void *base;		/* the allocation to free: the block sits after
+				   its entry, so a hit reads one place */
 	size_t bytes;
 	spfc_dns_answer ans;
 	spfc_rr rr[];
@@ -109,7 +112,9 @@ struct dcache {
 
 /* ---- answers kept ------------------------------------------------------ */
 
-static struct block *block_new(const spfc_dns_answer *a)
+/* A block for answer a, after pre bytes (a multiple of 16) that the
+ * caller uses; *base is the allocation.  NULL when out of memory. */
+static struct block *block_new(const spfc_dns_answer *a, size_t pre, void **base)
 {
 	size_t i, text = 0, bytes;
 	struct block *b;
@@ -118,9 +123,11 @@ static struct block *block_new(const spfc_dns_answer *a)
 	for (i = 0; i < a->count; i++)
 		text += a->rr[i].text ? a->rr[i].len + 1 : 0;
 	bytes = a->count * sizeof(spfc_rr) + text;
-	b = malloc(sizeof *b + bytes);
-	if (!b)
+	*base = malloc(pre + sizeof *b + bytes);
+	if (!*base)
 		return NULL;
+	b = (struct block *)(void *)((char *)*base + pre);
+	b->base = *base;
 	b->refs = 1;
 	b->bytes = bytes;
 	b->ans = *a;
@@ -150,7 +157,7 @@ static struct block *block_ref(struct block *b)
 static void block_unref(struct block *b)
 {
 	if (b && --b->refs == 0)
-		free(b);
+		free(b->base);
 }
 
 /* ---- keys ------------------------------------------------------------- */
@@ -278,8 +285,7 @@ static void entry_drop(struct dcache *d, struct entry *e)
 	lru_unlink(d, e);
 	d->st.entries--;
 	d->st.bytes -= e->b->bytes;
-	block_unref(e->b);
-	free(e);
+	block_unref(e->b);	/* frees e too, unless a waiter holds the block */
 }
 
 static struct entry *entry_find(struct dcache *d, const struct keyhead *h,
@@ -318,13 +324,15 @@ static void entry_store(struct dcache *d, const struct flight *f,
 	e = entry_find(d, &f->kh, f->name);
 	if (e)
 		entry_drop(d, e);
-	e = malloc(sizeof *e + f->kh.len + 1);
-	if (!e)
-		return;
-	e->b = block_new(a);
-	if (!e->b) {
-		free(e);
-		return;
+	{
+		size_t pre = (sizeof *e + f->kh.len + 1 + 15) & ~(size_t)15;
+		void *base;
+		struct block *b = block_new(a, pre, &base);
+
+		if (!b)
+			return;
+		e = base;	/* the entry, then the block, in one allocation */
+		e->b = b;
 	}
 	e->kh = f->kh;
 	memcpy(e->name, f->name, f->kh.len + 1);
@@ -392,9 +400,12 @@ static void flight_put(struct dcache *d, struct flight *f)
 	d->nfree_flights++;
 }
 
+/* Ids are handed out in sequence: consecutive ids in consecutive slots
+ * share CPU-cache lines (a scattering hash cost a cache miss on almost
+ * every lookup), and the ids in flight at once still spread evenly. */
 static size_t id_slot(spfc_query_id id)
 {
-	return (size_t)(id * 11400714819323198485ull >> 52) & (DC_BUCKETS - 1);
+	return (size_t)id & (DC_BUCKETS - 1);
 }
 
 static void id_add(struct dcache *d, struct waiter *w)
