@@ -340,16 +340,13 @@ static void job_close(struct policy_job *j)
 	}
 }
 
-/* A finished job: kept as a spare of its policy when there is room (its
- * timer stopped but open, its buffers emptied), else closed. */
+/* A finished job, its checks dropped (job_release): kept as a spare of
+ * its policy when there is room (its timer stopped but open, its buffers
+ * emptied), else closed. */
 static void job_free(struct policy_job *j)
 {
 	struct policy *p = j->p;
 
-	spfc_check_free(j->chk);
-	spfc_check_free(j->next);
-	j->next = NULL;
-	j->chk = NULL;
 	if (j->peruser)
 		config_free(&j->user);
 	if (p->nspare < POLICY_SPARE_JOBS) {
@@ -644,8 +641,7 @@ static void on_deadline(uv_timer_t *t)
 	}
 }
 
-/* A new check, not started; NULL (then the job is finished dunno) when
- * the names cannot be checked. */
+/* A new check, not started; NULL when the names cannot be checked. */
 static spfc_check *new_check(struct policy_job *j, const char *sender,
 			     const char *helo, spfc_scope scope, int seconds,
 			     const char *record)
@@ -666,10 +662,8 @@ static spfc_check *new_check(struct policy_job *j, const char *sender,
 	q.sender = sender;
 	q.helo = helo;
 	q.scope = scope;
-	if (spfc_check_new(j->p->res, &o, &q, &c) != SPFC_OK) {
-		malformed(j, "sender or HELO name holds bytes no name can hold");
+	if (spfc_check_new(j->p->res, &o, &q, &c) != SPFC_OK)
 		return NULL;
-	}
 	j->p->inflight++;
 	return c;
 }
@@ -680,6 +674,7 @@ static void arm_deadline(struct policy_job *j)
 {
 	int64_t left = spfc_check_deadline(j->chk) - spfc_resolver_now(j->p->res);
 
+	timer_init(j);
 	uv_timer_start(&j->timer, on_deadline, left > 0 ? (uint64_t)left : 0, 0);
 }
 
@@ -690,14 +685,22 @@ static int run_check(struct policy_job *j, const char *sender,
 {
 	drop_check(j);
 	j->chk = new_check(j, sender, helo, scope, seconds, record);
-	if (!j->chk)
+	if (!j->chk) {
+		malformed(j, "sender or HELO name holds bytes no name can hold");
 		return -1;
+	}
 	j->check_done = 0;
-	timer_init(j);
 	spfc_check_start(j->chk, on_check_done, j);
 	if (!j->check_done)
 		arm_deadline(j);
 	return 0;
+}
+
+/* mfrom_begin() runs a check: there is a sender and Mail_From_reject is
+ * not No_Check. */
+static int mfrom_checks(const struct policy_job *j)
+{
+	return j->sender && *j->sender && j->cfg->mail_from_reject != POL_NO_CHECK;
 }
 
 /* The MAIL FROM check's lookups do not depend on the HELO check's
@@ -708,28 +711,24 @@ static int run_check(struct policy_job *j, const char *sender,
  * it (its DNS queries were spent for nothing). */
 static void start_next(struct policy_job *j)
 {
-	if (j->next || j->check_done || !j->sender || !*j->sender ||
-	    j->cfg->mail_from_reject == POL_NO_CHECK)
+	if (j->check_done || !mfrom_checks(j))
 		return;
 	j->next = new_check(j, j->sender, j->helo, SPFC_SCOPE_MFROM,
 			    j->cfg->lookup_time, NULL);
 	if (!j->next)
-		return;
-	j->next_done = 0;
+		return;	/* ST_MFROM tries again and reports it */
 	spfc_check_start(j->next, on_check_done, j);
 }
 
-/* ST_MFROM takes over the early MAIL FROM check. */
+/* ST_MFROM takes over the early MAIL FROM check (the HELO check is
+ * dropped already). */
 static void take_next(struct policy_job *j)
 {
-	drop_check(j);
 	j->chk = j->next;
 	j->check_done = j->next_done;
 	j->next = NULL;
-	if (!j->check_done) {
-		timer_init(j);
+	if (!j->check_done)
 		arm_deadline(j);
-	}
 }
 
 /* ---- the stages --------------------------------------------------------- */
@@ -867,6 +866,14 @@ static void mfrom_begin(struct policy_job *j)
 {
 	const struct config *cfg = j->cfg;
 
+	if (mfrom_checks(j)) {
+		if (j->next)	/* started beside the HELO check */
+			take_next(j);
+		else
+			run_check(j, j->sender, j->helo, SPFC_SCOPE_MFROM,
+				  cfg->lookup_time, NULL);
+		return;
+	}
 	if (!j->sender) {
 		malformed(j, "no sender attribute");
 		return;
@@ -885,22 +892,13 @@ static void mfrom_begin(struct policy_job *j)
 		finish(j, j->helo_act, spfc_buf_str(&j->header), j->helo_err);
 		return;
 	}
-	if (j->next) {
-		take_next(j);
-		return;
-	}
-	if (cfg->mail_from_reject == POL_NO_CHECK) {
-		if (cfg->helo_reject == POL_NO_CHECK) {
-			finish(j, ACT_NONE, "", 0);
-			return;
-		}
-		if (j->last_prepend)
-			finish(j, ACT_DUNNO, "Header already pre-pended", 0);
-		else
-			finish(j, ACT_PREPEND, spfc_buf_str(&j->header), 0);
-		return;
-	}
-	run_check(j, j->sender, j->helo, SPFC_SCOPE_MFROM, cfg->lookup_time, NULL);
+	/* a sender, and Mail_From_reject = No_Check */
+	if (cfg->helo_reject == POL_NO_CHECK)
+		finish(j, ACT_NONE, "", 0);
+	else if (j->last_prepend)
+		finish(j, ACT_DUNNO, "Header already pre-pended", 0);
+	else
+		finish(j, ACT_PREPEND, spfc_buf_str(&j->header), 0);
 }
 
 static void mfrom_done(struct policy_job *j)
@@ -1167,13 +1165,13 @@ static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
 		if (a[k])
 			total += (a[k]->vlen + 1) *
 				 (k == A_CLIENT || k == A_HELO || k == A_SENDER ? 2 : 1);
-	if (total > *cap || !*block) {	/* else the job's block is reused */
+	if (total > *cap) {	/* else the job's block is reused */
 		free(*block);
 		*cap = 0;
-		*block = malloc(total ? total : 1);
+		*block = malloc(total);
 		if (!*block)
 			return -1;
-		*cap = total ? total : 1;
+		*cap = total;
 	}
 	p = *block;
 	for (k = 0; k < A_N; k++) {

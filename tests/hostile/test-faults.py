@@ -233,6 +233,14 @@ def concurrent_checks(policyd, tmp):
               ans is not None and ans.startswith(b"action=550 5.7.23 ")
               and b"s=helo;id=failhelo.example;" in ans, ans)
 
+        # a sender no check can take (over 1,024 bytes): the MAIL FROM
+        # check cannot start early, and the HELO Fail still decides
+        ans = sp.ask(request(ip=CLIENT, sender="a" * 1100 + "@mf-after-fail.example",
+                             helo="failhelo.example", instance="c.2b"), timeout=60)
+        check("%s: an uncheckable sender does not hide a HELO Fail" % w,
+              ans is not None and ans.startswith(b"action=550 5.7.23 ")
+              and b"s=helo;id=failhelo.example;" in ans, ans)
+
         t0 = time.monotonic()
         ans = sp.ask(request(ip=CLIENT, sender="u@good.example",
                              helo="deadhelo.example", instance="c.3"), timeout=60)
