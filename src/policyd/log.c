@@ -44,11 +44,15 @@ static char ident[LOG_IDENT_MAX + 1] = "policyd-spf";
 static unsigned long pid;
 static time_t stamp_sec = -1;
 static char stamp[32];
-/* The datagram header of LOG_ERR [0] and LOG_INFO [1] lines, made once
- * a second (hsec: for which stamp_sec; -1 when ident or pid changed). */
-static char head[2][LOG_DGRAM_MAX - LOG_LINE_MAX];
-static size_t hlen[2];
-static time_t hsec[2] = { (time_t)-1, (time_t)-1 };
+/* The last datagram headers made, one per slot (LOG_INFO lines use slot
+ * 1, others 0): good for their priority and second; sec -1 when ident
+ * or pid changed. */
+static struct {
+	int prio;
+	time_t sec;
+	size_t len;
+	char s[LOG_DGRAM_MAX - LOG_LINE_MAX];
+} head[2] = { { 0, (time_t)-1, 0, "" }, { 0, (time_t)-1, 0, "" } };
 
 /* Batch mode: the queued datagrams, back to back in qbuf. */
 /* Batch mode when set: asks the loop for a log_flush() soon. */
@@ -92,7 +96,7 @@ void log_open(const char *name, int stderr_too)
 	memcpy(ident, name, n);
 	ident[n] = '\0';
 	pid = (unsigned long)getpid();
-	hsec[0] = hsec[1] = (time_t)-1;
+	head[0].sec = head[1].sec = (time_t)-1;
 	to_stderr = stderr_too;
 	last_try = 0;
 	log_connect();
@@ -185,24 +189,21 @@ static size_t format(char *out, int prio, const char *msg, size_t len)
 {
 	int k = prio == LOG_INFO;
 	const char *ts = timestamp();
-	size_t h;
 
-	if (hsec[k] != stamp_sec || (prio != LOG_INFO && prio != LOG_ERR)) {
-		int n = snprintf(head[k], sizeof head[k], "<%d>%s %s[%lu]: ",
+	if (head[k].sec != stamp_sec || head[k].prio != prio) {
+		int n = snprintf(head[k].s, sizeof head[k].s, "<%d>%s %s[%lu]: ",
 				 LOG_MAIL | prio, ts, ident, pid);
-		h = n > 0 ? (size_t)n : 0;
-		if (h >= sizeof head[k])
-			h = sizeof head[k] - 1;
-		hlen[k] = h;
-		/* only the two priorities in use are kept */
-		hsec[k] = prio == LOG_INFO || prio == LOG_ERR ? stamp_sec : (time_t)-1;
+		size_t h = n > 0 ? (size_t)n : 0;
+
+		head[k].len = h < sizeof head[k].s ? h : sizeof head[k].s - 1;
+		head[k].prio = prio;
+		head[k].sec = stamp_sec;
 	}
-	h = hlen[k];
-	memcpy(out, head[k], h);
+	memcpy(out, head[k].s, head[k].len);
 	if (len > LOG_LINE_MAX)
 		len = LOG_LINE_MAX;
-	memcpy(out + h, msg, len);
-	return h + len;
+	memcpy(out + head[k].len, msg, len);
+	return head[k].len + len;
 }
 
 static void send_line(int prio, const char *msg, size_t len)
