@@ -57,19 +57,19 @@ struct lookup {
 struct work {
 	int counted;		/* lookup counted against the limit */
 	int started;		/* queries issued */
-	char *target;		/* expanded domain */
+	const char *target;	/* expanded domain */
 	int matched;
 	int isvoid;		/* the lookup was NXDOMAIN / no data */
 	spfc_result err;	/* TempError / PermError found by a handler */
 	spfc_dns_rcode errrc;	/* the DNS outcome behind a TempError */
-	char *errname;		/* the name whose lookup failed */
+	const char *errname;	/* the name whose lookup failed */
 	spfc_rrtype errtype;
 	char **names;		/* MX hosts */
 	size_t nnames;
 };
 
 struct frame {
-	char *domain;
+	const char *domain;	/* in the arena or the check's strings */
 	struct record *rec;
 	size_t pos;
 	enum fstate state;
@@ -78,7 +78,7 @@ struct frame {
 	/* answer to the record fetch */
 	spfc_dns_rcode fetch_rc;
 	unsigned nspf;
-	char *spf;
+	const char *spf;	/* the record's text, NUL-terminated */
 	size_t spf_len;
 	struct work w;
 };
@@ -126,8 +126,8 @@ struct spfc_check {
 	int notified;		/* the callback has run */
 	int done;
 	spfc_result result;
-	char *explanation, *mechanism, *problem, *domain;
-	char *top_record;	/* the checked domain's own record */
+	const char *explanation, *mechanism, *problem, *domain;
+	const char *top_record;	/* the checked domain's own record */
 	spfc_buf trace;
 
 	/* Every string and array the check makes lives in its arena and
@@ -354,7 +354,7 @@ static void finish(struct spfc_check *c, spfc_result r)
 	c->phase = PH_DONE;
 	c->result = r;
 	if (r == SPFC_FAIL && !c->explanation && c->default_exp)
-		c->explanation = dups(c, c->default_exp);
+		c->explanation = c->default_exp;
 	for (i = 0; i < c->depth; i++)
 		free_frame(frame_at(c, i));
 	c->depth = 0;
@@ -516,8 +516,7 @@ static void trace_answer(struct spfc_check *c, const struct lookup *l,
 
 /* Note the first failed lookup of a term (a TempError once all answers
  * are in, unless the term matched anyway). */
-static void lookup_failed(struct spfc_check *c, struct work *w,
-			  spfc_dns_rcode rc, spfc_rrtype type,
+static void lookup_failed(struct work *w, spfc_dns_rcode rc, spfc_rrtype type,
 			  const char *name)
 {
 	if (w->err)
@@ -525,7 +524,7 @@ static void lookup_failed(struct spfc_check *c, struct work *w,
 	w->err = SPFC_TEMPERROR;
 	w->errrc = rc;
 	w->errtype = type;
-	w->errname = dups(c, name);
+	w->errname = name;	/* a target or MX name: as long as the check */
 }
 
 static void on_fetch(struct spfc_check *c, const spfc_dns_answer *a)
@@ -553,7 +552,7 @@ static void on_mx(struct spfc_check *c, const spfc_dns_answer *a)
 	size_t i, n = 0;
 
 	if (a->rcode == SPFC_DNS_SERVFAIL || a->rcode == SPFC_DNS_TIMEOUT) {
-		lookup_failed(c, w, a->rcode, SPFC_RR_MX, w->target);
+		lookup_failed(w, a->rcode, SPFC_RR_MX, w->target);
 		return;
 	}
 	if (a->rcode != SPFC_DNS_OK) {
@@ -585,7 +584,7 @@ static void on_mx(struct spfc_check *c, const spfc_dns_answer *a)
 	for (i = 0; i < n; i++)
 		if (ask(c, w->names[i], c->ip.family == 4 ? SPFC_RR_A : SPFC_RR_AAAA,
 			L_MXHOST, i) < 0)
-			lookup_failed(c, w, SPFC_DNS_SERVFAIL,
+			lookup_failed(w, SPFC_DNS_SERVFAIL,
 				      c->ip.family == 4 ? SPFC_RR_A : SPFC_RR_AAAA,
 				      w->names[i]);
 }
@@ -660,7 +659,7 @@ static void on_answer(void *arg, const spfc_dns_answer *a)
 		} else if (a->rcode == SPFC_DNS_NXDOMAIN || a->rcode == SPFC_DNS_NODATA) {
 			w->isvoid = 1;
 		} else {
-			lookup_failed(c, w, a->rcode, l->type, w->target);
+			lookup_failed(w, a->rcode, l->type, w->target);
 		}
 		break;
 	case L_MX:
@@ -675,7 +674,7 @@ static void on_answer(void *arg, const spfc_dns_answer *a)
 				cancel_all(c);	/* the rest cannot change it */
 			}
 		} else if (a->rcode == SPFC_DNS_SERVFAIL || a->rcode == SPFC_DNS_TIMEOUT) {
-			lookup_failed(c, w, a->rcode, l->type, w->names[l->index]);
+			lookup_failed(w, a->rcode, l->type, w->names[l->index]);
 		}
 		break;
 	case L_PTR:
@@ -796,11 +795,7 @@ static int push_frame(struct spfc_check *c, const char *domain, int include)
 	}
 	f = frame_at(c, c->depth);
 	memset(f, 0, sizeof *f);
-	f->domain = dups(c, domain);
-	if (!f->domain) {
-		oom(c);
-		return -1;
-	}
+	f->domain = domain;	/* a target or c->domain: as long as the check */
 	f->include = include;
 	f->state = F_FETCH;
 	c->depth++;
@@ -835,7 +830,7 @@ static void frame_result(struct spfc_check *c, spfc_result r)
 	}
 	if (f->include) {
 		struct frame *p;
-		char *dom = f->domain;
+		const char *dom = f->domain;
 		if (r == SPFC_NONE) {
 			fail_with(c, SPFC_PERMERROR, "include: target has no SPF record: ",
 				  dom, strlen(dom), NULL);
@@ -909,7 +904,7 @@ static void frame_fetched(struct spfc_check *c)
 	}
 	spfc_buf_free(&why);
 	if (c->depth == 1 && !f->via_redirect && !c->top_record)
-		c->top_record = dupn(c, f->spf, f->spf_len);
+		c->top_record = f->spf;
 	if (tracing(c)) {
 		spfc_buf_adds(tr(c), "record of ");
 		add_safe(&c->trace, f->domain, strlen(f->domain));
@@ -960,7 +955,7 @@ static enum verdict term_target(struct spfc_check *c, struct frame *f,
 	if (f->w.target)
 		return V_MATCH;
 	if (!t->spec) {
-		f->w.target = dups(c, f->domain);
+		f->w.target = f->domain;
 	} else {
 		if (t->spec_uses_p) {
 			int r = need_ptr(c, 1);
@@ -1082,7 +1077,7 @@ static void frame_end(struct spfc_check *c, struct frame *f)
 
 	if (f->rec->redirect < 0) {
 		if (!f->include && c->depth == 1) {
-			c->mechanism = dups(c, "default");
+			c->mechanism = "default";
 		}
 		frame_result(c, SPFC_NEUTRAL);
 		return;
@@ -1141,7 +1136,7 @@ static void step_frame(struct spfc_check *c)
 			/* The caller's own policy stands in for the lookup. */
 			f->fetch_rc = SPFC_DNS_OK;
 			f->nspf = record_is_spf(c->record, strlen(c->record)) ? 1 : 0;
-			f->spf = dups(c, c->record);
+			f->spf = c->record;
 			f->spf_len = strlen(c->record);
 			return;
 		}
