@@ -5,6 +5,7 @@
  */
 #include "reccache.h"
 
+#include "hash.h"
 #include "resolver_priv.h"
 
 #include <stdint.h>
@@ -50,31 +51,21 @@ static struct reccache *cache_of(spfc_resolver *r)
 	return rc;
 }
 
-static inline uint64_t mix8(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
-}
-
 /* A hash of the text eight bytes at a time (a record is some hundred
  * bytes: byte at a time, the hash was most of a hit's cost). */
 static uint64_t hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull ^ n, w;
+	uint64_t h = HASH_SEED ^ n, w;
 	size_t i;
 
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = mix8(h, w);
-	}
+	for (i = 0; i + 8 <= n; i += 8)
+		h = hash_mix8(h, hash_load8(s + i));
 	if (i < n) {
 		w = 0;
 		memcpy(&w, s + i, n - i);
-		h = mix8(h, w);
+		h = hash_mix8(h, w);
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	return h ^ (h >> 33);
+	return hash_finish(h);
 }
 
 void reccache_release(struct record *rec)

@@ -14,6 +14,7 @@
  */
 #include <spfc/dnscache.h>
 
+#include "hash.h"
 #include "name.h"
 
 #include <stdlib.h>
@@ -113,9 +114,10 @@ struct dcache {
 /* ---- answers kept ------------------------------------------------------ */
 
 /* A block for answer a, after pre bytes (a multiple of 16) that the
- * caller uses; *base is the allocation.  NULL when out of memory. */
-static struct block *block_new(const spfc_dns_answer *a, size_t pre, void **base)
+ * caller uses at b->base.  NULL when out of memory. */
+static struct block *block_new(const spfc_dns_answer *a, size_t pre)
 {
+	void *base;
 	size_t i, text = 0, bytes;
 	struct block *b;
 	char *pool;
@@ -123,11 +125,11 @@ static struct block *block_new(const spfc_dns_answer *a, size_t pre, void **base
 	for (i = 0; i < a->count; i++)
 		text += a->rr[i].text ? a->rr[i].len + 1 : 0;
 	bytes = a->count * sizeof(spfc_rr) + text;
-	*base = malloc(pre + sizeof *b + bytes);
-	if (!*base)
+	base = malloc(pre + sizeof *b + bytes);
+	if (!base)
 		return NULL;
-	b = (struct block *)(void *)((char *)*base + pre);
-	b->base = *base;
+	b = (struct block *)(void *)((char *)base + pre);
+	b->base = base;
 	b->refs = 1;
 	b->bytes = bytes;
 	b->ans = *a;
@@ -175,20 +177,6 @@ static inline uint64_t lower8(uint64_t w)
 	return w | ((ge_a & ~gt_z & ~w & DC_ONES * 0x80) >> 2);
 }
 
-static inline uint64_t mix8(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
-}
-
-static inline uint64_t load8(const char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-	return w;
-}
-
 /* The key of a name, folded and hashed eight bytes at a time.  The last
  * word is the eight bytes ending the name (overlapping the one before),
  * so nothing past the name is read; a name under eight bytes goes byte
@@ -197,7 +185,7 @@ static int make_key(struct key *k, const char *name, spfc_rrtype type)
 {
 	/* type goes in before strlen(): a 32-bit spill reloaded as 64 bits
 	 * after the call stalled the hit path (gcc -O2) */
-	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)type << 32, w;
+	uint64_t h = HASH_SEED ^ (uint64_t)type << 32, w;
 	size_t n = strlen(name), i;
 
 	if (n > 0 && name[n - 1] == '.')
@@ -207,25 +195,22 @@ static int make_key(struct key *k, const char *name, spfc_rrtype type)
 	h ^= n;
 	if (n >= 8) {
 		for (i = 0; i + 8 < n; i += 8) {
-			w = lower8(load8(name + i));
+			w = lower8(hash_load8(name + i));
 			memcpy(k->name + i, &w, 8);
-			h = mix8(h, w);
+			h = hash_mix8(h, w);
 		}
-		w = lower8(load8(name + n - 8));
+		w = lower8(hash_load8(name + n - 8));
 		memcpy(k->name + n - 8, &w, 8);
-		h = mix8(h, w);
+		h = hash_mix8(h, w);
 	} else {
 		for (i = 0, w = 0; i < n; i++) {
 			k->name[i] = ascii_lower(name[i]);
 			w = w << 8 | (unsigned char)k->name[i];
 		}
-		h = mix8(h, w);
+		h = hash_mix8(h, w);
 	}
 	k->name[n] = '\0';
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	k->h.hash = h;
+	k->h.hash = hash_finish(h);
 	k->h.len = n;
 	k->h.type = type;
 	return 0;
@@ -243,9 +228,9 @@ static inline int key_eq(const struct keyhead *a, const char *an,
 	if (n < 8)
 		return memcmp(an, bn, n) == 0;
 	for (i = 0; i + 8 < n; i += 8)
-		if (load8(an + i) != load8(bn + i))
+		if (hash_load8(an + i) != hash_load8(bn + i))
 			return 0;
-	return load8(an + n - 8) == load8(bn + n - 8);
+	return hash_load8(an + n - 8) == hash_load8(bn + n - 8);
 }
 
 /* ---- the cache ---------------------------------------------------------- */
@@ -326,12 +311,11 @@ static void entry_store(struct dcache *d, const struct flight *f,
 		entry_drop(d, e);
 	{
 		size_t pre = (sizeof *e + f->kh.len + 1 + 15) & ~(size_t)15;
-		void *base;
-		struct block *b = block_new(a, pre, &base);
+		struct block *b = block_new(a, pre);
 
 		if (!b)
 			return;
-		e = base;	/* the entry, then the block, in one allocation */
+		e = b->base;	/* the entry, then the block, in one allocation */
 		e->b = b;
 	}
 	e->kh = f->kh;
