@@ -94,6 +94,7 @@ MFROM_DOMAINS = [
     ('perm-crt.example', None, ()), ('perm-lookups.example', None, ()),
     ('lookups-after.example', None, ()), ('perm-nested.example', None, ()),
     ('void2.example', None, ()), ('void3.example', None, ()),
+    ('void-mx.example', None, ('void-mx',)),
     ('servfail.example', None, ('servfail',)),
     ('sf-include.example', None, ('servfail',)),
     ('sf-a.example', None, ('servfail',)),
@@ -605,6 +606,46 @@ def rule_d6(ctx, req, e, o):
     return bool(helo_pass) and o == 'action=' + helo_pass
 
 
+def rule_d14(ctx, req, e, o):
+    """14: void lookups are counted per term: an MX host without an address
+    of the client's family is not one (spf-engine counts each)."""
+    if 'void-mx' not in req.tags:
+        return False
+    perm = re.compile(r'Received-SPF: Permerror |spf=permerror |'
+                      r'SPF Permanent Error: ')
+    if perm.search(o) or TEMP_MARK.search(o) or TEMP_MARK.search(e):
+        return False
+    ip = req.get('client_address', '')
+    domain = req.get('sender', '').rpartition('@')[2]
+    try:
+        ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    hosts = [str(raw).split()[-1].rstrip('.') for raw in ctx.zone.get(domain, 'MX')]
+    voids = sum(1 for h in hosts if not ctx.zone.addresses(h, ip))
+    if voids <= 2:
+        return False        # spf-engine had no void lookup limit to hit
+    matched = any(ipaddress.ip_address(ip) in ctx.zone.addresses(h, ip)
+                  for h in hosts)
+    # ours shows the result the record gives (v=spf1 mx -all) ...
+    if matched and re.search(r'Received-SPF: Fail |spf=fail |^action=550 ', o):
+        return False
+    if not matched and re.search(r'Received-SPF: Pass |spf=pass ', o):
+        return False
+    # ... where spf-engine shows its PermError,
+    if perm.search(e):
+        return True
+    # or answers dunno in a configuration that shows no header,
+    quiet = (ctx.config.opt('Prospective') or ctx.config.opt('Header_Type') == 'None'
+             or ctx.config.opt('TestOnly') == '0')
+    if quiet and e == 'action=dunno':
+        return True
+    # or answers the passing HELO's class where ours saw MAIL FROM pass too.
+    helo_pass = ctx.config.opt('HELO_pass_restriction')
+    mfrom_pass = ctx.config.opt('Mail_From_pass_restriction')
+    return (matched and bool(helo_pass) and bool(mfrom_pass)
+            and e == 'action=' + helo_pass and o == 'action=' + mfrom_pass)
+
 def rule_d10(ctx, req, e, o):
     """10: HELO_pass_restriction with both identities passing."""
     name = ctx.config.opt('HELO_pass_restriction')
@@ -698,6 +739,7 @@ RULES = [
     ('d11-no-mail-spf-record', rule_d11),
     ('d12-trailing-dot', rule_d12_dot),
     ('d12-exp-not-truncated', rule_d12_exp),
+    ('d14-void-per-term', rule_d14),
 ]
 # Differences with no comparison rule: 4 (bounded cache: not observable in a
 # corpus), 8 (malformed requests: checked on ours alone, see CRASH_CASES),
@@ -1084,6 +1126,38 @@ def check_rules(zone):
     expect(default, sf, none_e, temp_o, ('allowed', ['d6-dns-server-failure']))
     expect(default, plain, none_e, temp_o, ('failed', []))
     expect(default, sf, none_e, none_e.replace('None', 'Fail'), ('failed', []))
+
+    # d14: only for the void-mx requests, only ours' per-term result
+    vm_good = b.add(GOOD6, HELO_NONE, 'user@void-mx.example', tags=('void-mx',))
+    vm_bad = b.add(BAD6, HELO_NONE, 'user@void-mx.example', tags=('void-mx',))
+    vm_v4 = b.add(BAD4, HELO_NONE, 'user@void-mx.example', tags=('void-mx',))
+    vm_hdr = ('action=prepend Received-SPF: %s (mailfrom) identity=mailfrom; '
+              'client-ip=%s; helo=%s; envelope-from=user@void-mx.example; '
+              'receiver=rcpt.example ')
+    vm_url = ('http://www.openspf.net/Why?s=mfrom;id=user@void-mx.example;ip=%s;'
+              'r=rcpt.example' % BAD6)
+    vm_fail = ('action=550 5.7.23 Message rejected due to: SPF fail - not '
+               'authorized. Please see ' + vm_url)
+    vm_perm = vm_hdr % ('Permerror', BAD6, HELO_NONE)
+    d14 = ('allowed', ['d14-void-per-term'])
+    expect(default, vm_good, vm_hdr % ('Permerror', GOOD6, HELO_NONE),
+           vm_hdr % ('Pass', GOOD6, HELO_NONE), d14)
+    expect(default, vm_good, vm_hdr % ('Permerror', GOOD6, HELO_NONE),
+           vm_hdr % ('Fail', GOOD6, HELO_NONE), ('failed', []))
+    expect(default, vm_bad, vm_perm, vm_fail, d14)
+    expect(default, vm_bad, vm_perm, vm_hdr % ('Pass', BAD6, HELO_NONE), ('failed', []))
+    expect(default, vm_bad, vm_perm, vm_hdr % ('Temperror', BAD6, HELO_NONE),
+           ('failed', []))
+    # IPv4: every host has an A record, spf-engine has no void lookup to count
+    expect(default, vm_v4, vm_hdr % ('Permerror', BAD4, HELO_NONE),
+           vm_fail.replace(BAD6, BAD4), ('failed', []))
+    expect(default, plain, vm_perm, vm_fail, ('failed', []))
+    quiet = conf(['Header_Type = None'])
+    expect(quiet, vm_bad, 'action=dunno', vm_fail, d14)
+    expect(default, vm_bad, 'action=dunno', vm_fail, ('failed', []))
+    both = conf(['HELO_pass_restriction = hp', 'Mail_From_pass_restriction = mp'])
+    expect(both, vm_good, 'action=hp', 'action=mp', d14)
+    expect(both, vm_bad, 'action=hp', 'action=mp', ('failed', []))
 
     # d10
     hpr = conf(['HELO_pass_restriction = helo_passed'])
