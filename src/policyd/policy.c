@@ -1279,7 +1279,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		goto run;
 	}
 	j->ip = put(&room, ip);
-	if (!j->ip || spfc_addr_parse(j->ip, &j->ipaddr) != SPFC_OK) {
+	if (spfc_addr_parse(j->ip, &j->ipaddr) != SPFC_OK) {
 		malformed(j, "client_address is not an IP address");
 		goto run;
 	}
@@ -1290,10 +1290,6 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	} else {
 		const char *at = j->sender ? strchr(j->sender, '@') : NULL;
 		j->helo = put(&room, at ? at + 1 : "unknown");
-	}
-	if (!j->helo || !j->recipient) {
-		malformed(j, "out of memory");
-		goto run;
 	}
 	if (j->instance && cache_get(p->cache, j->instance, &ca, &ctext)) {
 		j->found = 1;

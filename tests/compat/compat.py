@@ -476,6 +476,8 @@ class Zone:
 ERROR_DETAIL = re.compile(r'(SPF (?:Permanent|Temporary) Error: )')
 TEMP_MARK = re.compile(r'Received-SPF: Temperror |spf=temperror |'
                        r'SPF Temporary Error: ')
+PERM_MARK = re.compile(r'Received-SPF: Permerror |spf=permerror |'
+                       r'SPF Permanent Error: ')
 REASON_DEFAULT_RX = re.compile(
     r'^action=(550(?: 5\.7\.2[34])?|defer_if_permit(?: 4\.7\.24)?) '
     r'Message (rejected|deferred) due to: (.*)\. Please see '
@@ -585,6 +587,12 @@ def rule_d5(ctx, req, e, o):
     return rx.sub('Refused at [R]', e) == rx.sub('Refused at [R]', o)
 
 
+def shows_no_header(config):
+    """The configuration answers dunno where a header would be prepended."""
+    return bool(config.opt('Prospective') or config.opt('Header_Type') == 'None'
+                or config.opt('TestOnly') == '0')
+
+
 def rule_d6(ctx, req, e, o):
     """6: a DNS server failure is TempError (spf-engine: no data)."""
     if 'servfail' not in req.tags or TEMP_MARK.search(e):
@@ -592,9 +600,7 @@ def rule_d6(ctx, req, e, o):
     if TEMP_MARK.search(o):
         return True
     # configurations that show a prepend as dunno
-    quiet = (ctx.config.opt('Prospective') or ctx.config.opt('Header_Type') == 'None'
-             or ctx.config.opt('TestOnly') == '0')
-    if quiet and o == 'action=dunno':
+    if shows_no_header(ctx.config) and o == 'action=dunno':
         return True
     # spf-engine counted the failed lookup as void and hit Void_Limit; ours
     # skips it (RFC 7208 §5.5: a failed validation lookup is not a match)
@@ -611,9 +617,7 @@ def rule_d14(ctx, req, e, o):
     of the client's family is not one (spf-engine counts each)."""
     if 'void-mx' not in req.tags:
         return False
-    perm = re.compile(r'Received-SPF: Permerror |spf=permerror |'
-                      r'SPF Permanent Error: ')
-    if perm.search(o) or TEMP_MARK.search(o) or TEMP_MARK.search(e):
+    if PERM_MARK.search(o) or TEMP_MARK.search(o) or TEMP_MARK.search(e):
         return False
     ip = req.get('client_address', '')
     domain = req.get('sender', '').rpartition('@')[2]
@@ -621,30 +625,28 @@ def rule_d14(ctx, req, e, o):
         ipaddress.ip_address(ip)
     except ValueError:
         return False
-    hosts = [str(raw).split()[-1].rstrip('.') for raw in ctx.zone.get(domain, 'MX')]
-    voids = sum(1 for h in hosts if not ctx.zone.addresses(h, ip))
-    if voids <= 2:
+    addrs = [ctx.zone.addresses(str(raw).split()[-1], ip)
+             for raw in ctx.zone.get(domain, 'MX')]
+    if sum(1 for a in addrs if not a) <= 2:
         return False        # spf-engine had no void lookup limit to hit
-    matched = any(ipaddress.ip_address(ip) in ctx.zone.addresses(h, ip)
-                  for h in hosts)
+    matched = any(ipaddress.ip_address(ip) in a for a in addrs)
     # ours shows the result the record gives (v=spf1 mx -all) ...
     if matched and re.search(r'Received-SPF: Fail |spf=fail |^action=550 ', o):
         return False
     if not matched and re.search(r'Received-SPF: Pass |spf=pass ', o):
         return False
     # ... where spf-engine shows its PermError,
-    if perm.search(e):
+    if PERM_MARK.search(e):
         return True
     # or answers dunno in a configuration that shows no header,
-    quiet = (ctx.config.opt('Prospective') or ctx.config.opt('Header_Type') == 'None'
-             or ctx.config.opt('TestOnly') == '0')
-    if quiet and e == 'action=dunno':
+    if shows_no_header(ctx.config) and e == 'action=dunno':
         return True
     # or answers the passing HELO's class where ours saw MAIL FROM pass too.
     helo_pass = ctx.config.opt('HELO_pass_restriction')
     mfrom_pass = ctx.config.opt('Mail_From_pass_restriction')
     return (matched and bool(helo_pass) and bool(mfrom_pass)
             and e == 'action=' + helo_pass and o == 'action=' + mfrom_pass)
+
 
 def rule_d10(ctx, req, e, o):
     """10: HELO_pass_restriction with both identities passing."""
