@@ -56,10 +56,11 @@
 #define FALLBACK_HOSTNAME "localhost"
 
 /* Defaults of spfc's own listen-mode options (config.h). */
-#define DEFAULT_SOCKET_MODE 0666
+#define DEFAULT_SOCKET_MODE 0660	/* owner and group only */
 #define DEFAULT_MAX_CLIENTS 1024	/* listen.h LISTEN_MAX_CLIENTS */
 #define DEFAULT_MAX_CHECKS 10000	/* policy.h POLICY_MAX_JOBS */
 #define DEFAULT_IDLE_TIMEOUT 600
+#define DEFAULT_REQUEST_TIMEOUT 30	/* seconds from a request's first byte */
 #define DEFAULT_STATS_INTERVAL 3600
 
 /* Ranges of the listen-mode numbers: a socket mode is permission bits
@@ -74,6 +75,8 @@
 #define MAX_CHECKS_MAX 1000000
 #define IDLE_TIMEOUT_MIN 1
 #define IDLE_TIMEOUT_MAX 86400
+#define REQUEST_TIMEOUT_MIN 1
+#define REQUEST_TIMEOUT_MAX 3600
 #define STATS_INTERVAL_MIN 0		/* 0: no periodic statistics */
 #define STATS_INTERVAL_MAX 86400
 /* A unix socket path must fit sockaddr_un.sun_path with its NUL. */
@@ -302,6 +305,7 @@ enum kind {
 	K_MODE,		/* Socket_Mode: octal permission bits */
 	K_OWNER,	/* Socket_Owner: user[:group] */
 	K_USER,		/* User: a user name */
+	K_GROUP,	/* Socket_Group: a group name */
 	K_MILTER	/* milter-only names: accepted, ignored */
 };
 
@@ -369,6 +373,8 @@ static const struct option options[] = {
 	{"Socket_Mode", K_MODE, OFF(socket_mode), SOCKET_MODE_MIN,
 	 SOCKET_MODE_MAX, 0},
 	{"Socket_Owner", K_OWNER, OFF(socket_owner), 0, 0, 0},
+	{"Socket_Group", K_GROUP, OFF(socket_group), 0, 0, 0},
+	{"Listen_Allow", K_NETLIST, OFF(listen_allow), 0, 0, 0},
 	{"User", K_USER, OFF(user), 0, 0, 0},
 	{"Max_Clients", K_INT, OFF(max_clients), MAX_CLIENTS_MIN,
 	 MAX_CLIENTS_MAX, 0},
@@ -376,6 +382,8 @@ static const struct option options[] = {
 	 0},
 	{"Idle_Timeout", K_INT, OFF(idle_timeout), IDLE_TIMEOUT_MIN,
 	 IDLE_TIMEOUT_MAX, 0},
+	{"Request_Timeout", K_INT, OFF(request_timeout), REQUEST_TIMEOUT_MIN,
+	 REQUEST_TIMEOUT_MAX, 0},
 	{"Stats_Interval", K_INT, OFF(stats_interval), STATS_INTERVAL_MIN,
 	 STATS_INTERVAL_MAX, 0},
 	/* read by spf-engine's parser for its milter front end only */
@@ -1116,7 +1124,8 @@ static int set_mode(struct config *c, const struct option *o, const char *v,
 	return 0;
 }
 
-/* User and Socket_Owner: "user" or (owner only) "user:group". */
+/* User, Socket_Owner and Socket_Group: "user", (owner only)
+ * "user:group", (group only) "group". */
 static int set_user(struct config *c, const struct option *o, const char *v,
 		    unsigned line, const char *where)
 {
@@ -1129,11 +1138,12 @@ static int set_user(struct config *c, const struct option *o, const char *v,
 		if (*p == ' ')
 			return bad_value(c, line, where, o->name, v,
 					 " holds a space");
-	if (colon && (o->kind == K_USER || colon == v || !colon[1] ||
+	if (colon && (o->kind != K_OWNER || colon == v || !colon[1] ||
 		      strchr(colon + 1, ':')))
 		return bad_value(c, line, where, o->name, v,
-				 o->kind == K_USER ? " is not a user name"
-						   : " is not user[:group]");
+				 o->kind == K_USER    ? " is not a user name"
+				 : o->kind == K_GROUP ? " is not a group name"
+						      : " is not user[:group]");
 	return replace_str(c, FIELD(c, o, char *), v, line, where, o->name);
 }
 
@@ -1239,6 +1249,7 @@ static int set_value(struct config *c, const struct option *o, const char *v,
 	case K_OWNER:
 		return set_user(c, o, v, line, where);
 	case K_USER:
+	case K_GROUP:
 		return set_user(c, o, v, line, where);
 	case K_MILTER:
 		break;
@@ -1329,6 +1340,7 @@ int config_init(struct config *c)
 	c->max_clients = DEFAULT_MAX_CLIENTS;
 	c->max_checks = DEFAULT_MAX_CHECKS;
 	c->idle_timeout = DEFAULT_IDLE_TIMEOUT;
+	c->request_timeout = DEFAULT_REQUEST_TIMEOUT;
 	c->stats_interval = DEFAULT_STATS_INTERVAL;
 	c->reason_message = dups(DEFAULT_REASON);
 	c->authserv_id = hostname_dup(c, 0, NULL);
@@ -1363,6 +1375,8 @@ void config_free(struct config *c)
 	free(c->per_user_path);
 	free(c->listen);
 	free(c->socket_owner);
+	free(c->socket_group);
+	netlist_free(&c->listen_allow);
 	free(c->user);
 	for (i = 0; i < c->nproblems; i++)
 		free(c->problems[i].text);
@@ -1446,6 +1460,8 @@ int config_copy(struct config *dst, const struct config *src)
 	copy_str(&dst->per_user_path, src->per_user_path, &fail);
 	copy_str(&dst->listen, src->listen, &fail);
 	copy_str(&dst->socket_owner, src->socket_owner, &fail);
+	copy_str(&dst->socket_group, src->socket_group, &fail);
+	copy_netlist(&dst->listen_allow, &src->listen_allow, &fail);
 	copy_str(&dst->user, src->user, &fail);
 	dst->problems = NULL;
 	dst->nproblems = 0;
@@ -1911,6 +1927,7 @@ void config_dump(const struct config *c, spfc_buf *out)
 		case K_LISTEN:
 		case K_OWNER:
 		case K_USER:
+		case K_GROUP:
 			s = *CFIELD(c, o, char *const);
 			if (s)
 				spfc_buf_adds(out, s);

@@ -105,12 +105,15 @@ struct config {
 
 	/* Listen mode (spfc's own options, not spf-engine's). */
 	char *listen;			/* Listen: unix:PATH or inet:HOST:PORT */
-	int socket_mode;		/* Socket_Mode, octal; default 0666 */
+	int socket_mode;		/* Socket_Mode, octal; default 0660 */
 	char *socket_owner;		/* Socket_Owner: user[:group] */
+	char *socket_group;		/* Socket_Group: group */
+	struct net_list listen_allow;	/* Listen_Allow: inet: clients let in */
 	char *user;			/* User: drop privileges after binding */
 	int max_clients;		/* Max_Clients, default 1024 */
 	int max_checks;			/* Max_Checks (requests at once), default 10000 */
 	int idle_timeout;		/* Idle_Timeout seconds, default 600 */
+	int request_timeout;		/* Request_Timeout seconds, default 30 */
 	int stats_interval;		/* Stats_Interval seconds, default 3600; 0 off */
 
 	struct config_problem *problems;

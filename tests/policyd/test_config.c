@@ -197,9 +197,11 @@ static void test_defaults(void)
 	CHECK(c.queue_id == 1);
 	CHECK(c.per_user == NULL && c.per_user_path == NULL);
 	CHECK(c.listen == NULL && c.socket_owner == NULL && c.user == NULL);
-	CHECK(c.socket_mode == 0666);
+	CHECK(c.socket_mode == 0660 && c.socket_group == NULL);
+	CHECK(c.listen_allow.n == 0 && !c.listen_allow.set);
 	CHECK(c.max_clients == 1024 && c.max_checks == 10000);
 	CHECK(c.idle_timeout == 600 && c.stats_interval == 3600);
+	CHECK(c.request_timeout == 30);
 	CHECK(c.nproblems == 0 && c.nerrors == 0);
 	config_free(&c);
 	CHECK(c.authserv_id == NULL);
@@ -690,14 +692,25 @@ static void test_listen(void)
 	CHECK(c.idle_timeout == 120 && c.stats_interval == 0);
 	d = dump(&c);
 	CHECK(d && strstr(d, "\nListen = inet:[::1]:10023\nSocket_Mode = 0660\n"
-			     "Socket_Owner = postfix:postfix\nUser = "
+			     "Socket_Owner = postfix:postfix\nSocket_Group = \n"
+			     "Listen_Allow = 192.0.2.0/24,2001:db8::/32\nUser = "
 			     "policyd-spf\nMax_Clients = 200\nMax_Checks = "
-			     "5000\nIdle_Timeout = 120\nStats_Interval = 0\n"));
+			     "5000\nIdle_Timeout = 120\nRequest_Timeout = 5\n"
+			     "Stats_Interval = 0\n"));
 	free(d);
 	CHECK(config_copy(&u, &c) == 0);
 	CHECK(u.listen != c.listen && u.user != c.user);
 	CHECK_STR(u.socket_owner, "postfix:postfix");
+	CHECK(u.listen_allow.n == 2 && u.listen_allow.v != c.listen_allow.v);
 	config_free(&u);
+	CHECK(c.listen_allow.n == 2 && c.listen_allow.v[1].bits == 32);
+	CHECK(config_set(&c, "Listen_Allow", "192.0.2.1/24", 5) == -1);
+	CHECK(has(&c, 5, 1, "host bits set"));
+	CHECK(config_set(&c, "Socket_Group", "postfix", 1) == 0);
+	CHECK_STR(c.socket_group, "postfix");
+	CHECK(config_set(&c, "Socket_Group", "a:b", 6) == -1);
+	CHECK(has(&c, 6, 1, "is not a group name"));
+	CHECK(config_set(&c, "Request_Timeout", "0", 7) == -1);
 
 	CHECK(config_set(&c, "Listen", "unix:/run/policyd-spf/s.sock", 1) == 0);
 	CHECK_STR(c.listen, "unix:/run/policyd-spf/s.sock");
@@ -1035,7 +1048,7 @@ static void test_sample(void)
 			spfc_buf_add(&u, t, n);
 			t += n;
 		}
-		CHECK(uncommented == 28);	/* all but the 7 set */
+		CHECK(uncommented == 31);	/* all but the 7 set */
 		tmp = temp_file(spfc_buf_str(&u), u.len);
 		CHECK(tmp != NULL);
 		CHECK(config_init(&c) == 0);
