@@ -20,6 +20,9 @@
 					   come one message at a time, so
 					   only the current instance is ever
 					   asked for again */
+#define CACHE_CONN_ENTRIES CACHE_SPAWN_ENTRIES /* ... by one client
+					   connection (conn.h), in either
+					   mode: one smtpd process each */
 #define CACHE_KEY_MAX 256	/* bytes of an instance id */
 #define CACHE_TEXT_MAX 2048	/* bytes of a stored answer text */
 

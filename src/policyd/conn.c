@@ -7,6 +7,7 @@
  */
 #include "conn.h"
 
+#include "cache.h"
 #include "log.h"
 
 #include <spfc/buf.h>
@@ -20,7 +21,9 @@ struct conn {
 	void *arg;
 	struct proto_reader reader;
 	struct policy_job *job;
+	struct cache *cache;	/* this client's instance answers */
 	int waiting;		/* a request is being answered */
+	int full;		/* the owner's output is full: no new request */
 	spfc_buf pending;	/* bytes received, not yet parsed */
 	spfc_buf out;		/* the answer being written */
 	size_t pos;		/* parsed up to here */
@@ -44,11 +47,16 @@ static void finish_conn(struct conn *c)
 static void send_answer(struct conn *c, const char *action)
 {
 	spfc_buf *out = &c->out;
+	int rc = -1;
 
 	spfc_buf_reset(out);
 	proto_reply(out, action);
-	if (out->err || c->ops->write(c->arg, out->data, out->len) < 0)
+	if (!out->err)
+		rc = c->ops->write(c->arg, out->data, out->len);
+	if (rc < 0)
 		c->eof = 1;	/* the client is gone: stop reading */
+	else if (rc > 0)
+		c->full = 1;	/* until conn_writable() */
 	if (out->cap > CONN_OUT_KEEP)
 		spfc_buf_free(out);
 	c->answered++;
@@ -81,7 +89,7 @@ static void start_request(struct conn *c)
 	log_msg(4, "Found the end of entry");
 	c->waiting = 1;
 	c->busy++;	/* an answer given at once must not re-enter advance() */
-	c->job = policy_start(c->p, q, on_answer, c);
+	c->job = policy_start(c->p, q, c->cache, on_answer, c);
 	c->busy--;
 	if (!c->job && c->waiting) {	/* out of memory */
 		c->waiting = 0;
@@ -96,7 +104,7 @@ static void advance(struct conn *c)
 	if (c->busy)
 		return;
 	c->busy = 1;
-	while (!c->waiting && !c->dead) {
+	while (!c->waiting && !c->full && !c->dead) {
 		int complete = 0;
 		size_t n;
 
@@ -122,7 +130,7 @@ static void advance(struct conn *c)
 		break;	/* need more bytes */
 	}
 	c->busy = 0;
-	if (c->waiting || c->dead)
+	if (c->waiting || c->full || c->dead)
 		return;
 	if (c->eof) {
 		if (proto_reader_partial(&c->reader))
@@ -142,6 +150,11 @@ struct conn *conn_new(struct policy *p, const struct conn_ops *ops, void *arg)
 
 	if (!c)
 		return NULL;
+	c->cache = cache_new(CACHE_CONN_ENTRIES);
+	if (!c->cache) {
+		free(c);
+		return NULL;
+	}
 	c->p = p;
 	c->ops = ops;
 	c->arg = arg;
@@ -157,6 +170,7 @@ void conn_free(struct conn *c)
 		return;
 	if (c->job)
 		policy_cancel(c->job);
+	cache_free(c->cache);
 	proto_reader_free(&c->reader);
 	spfc_buf_free(&c->pending);
 	spfc_buf_free(&c->out);
@@ -167,7 +181,7 @@ void conn_input(struct conn *c, const char *buf, size_t len)
 {
 	if (c->dead || c->eof)
 		return;
-	if (c->waiting) {
+	if (c->waiting || c->full) {
 		/* Keep it for later; compact first, then pause if it grows. */
 		if (c->pos) {
 			memmove(c->pending.data, c->pending.data + c->pos,
@@ -189,7 +203,7 @@ void conn_input(struct conn *c, const char *buf, size_t len)
 	}
 	/* Nothing pending: parse straight from the caller's buffer, keeping
 	 * only what follows a completed request. */
-	while (len && !c->waiting && !c->dead) {
+	while (len && !c->waiting && !c->full && !c->dead) {
 		int complete = 0;
 		size_t n = proto_feed(&c->reader, buf, len, &complete);
 		if (n == (size_t)-1) {
@@ -215,6 +229,25 @@ void conn_eof(struct conn *c)
 {
 	c->eof = 1;
 	advance(c);
+}
+
+void conn_writable(struct conn *c)
+{
+	if (!c->full)
+		return;
+	c->full = 0;
+	advance(c);
+}
+
+int conn_idle(const struct conn *c)
+{
+	return !c->waiting && c->pos >= c->pending.len &&
+	       !proto_reader_partial(&c->reader);
+}
+
+int conn_partial(const struct conn *c)
+{
+	return proto_reader_partial(&c->reader);
 }
 
 unsigned long conn_answered(const struct conn *c)

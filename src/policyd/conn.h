@@ -6,7 +6,9 @@
  * mode (many sockets): requests are answered one at a time in the order
  * they came; bytes that arrive while a request is being answered are kept
  * (bounded: reading pauses) until it is done.  Knows nothing of how bytes
- * are read or written: the owner supplies callbacks.
+ * are read or written: the owner supplies callbacks.  Owns the client's
+ * per-instance answer cache (cache.h), so two clients whose instance ids
+ * collide never see each other's answers.
  */
 #ifndef POLICYD_CONN_H
 #define POLICYD_CONN_H
@@ -21,7 +23,9 @@
 #define CONN_OUT_KEEP 4096	/* an answer buffer up to this size is kept */
 
 struct conn_ops {
-	/* Send an answer; return 0, or -1 when the client is gone. */
+	/* Send an answer; return 0, 1 when it was taken but the owner's
+	 * output is full (no further request is started until
+	 * conn_writable()), or -1 when the client is gone. */
 	int (*write)(void *arg, const char *buf, size_t len);
 	/* Stop / restart reading (backpressure). */
 	void (*pause)(void *arg);
@@ -42,6 +46,15 @@ void conn_input(struct conn *c, const char *buf, size_t len);
 /* The client sent end of input (or the server is stopping): answer the
  * request in progress, if any, then done(). */
 void conn_eof(struct conn *c);
+
+/* The owner's output has room again (after write() returned 1). */
+void conn_writable(struct conn *c);
+
+/* No request is being answered, none is held unparsed and no part of
+ * one has been received. */
+int conn_idle(const struct conn *c);
+/* Part of a request has been received, the rest not yet. */
+int conn_partial(const struct conn *c);
 
 /* Requests answered on this connection. */
 unsigned long conn_answered(const struct conn *c);

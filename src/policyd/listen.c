@@ -1,11 +1,18 @@
 /*
  * listen.c - listen mode (listen.h).
  *
- * How it fails: an address that does not parse or cannot be bound is a
- * message and exit status 1 before serving; a client over the limit is
- * closed at once with a log line; a client that stops reading or sends
- * garbage affects only its own connection.
+ * How it fails: an address that does not parse is bad usage (exit 2);
+ * one that cannot be bound, a socket path held by something else, an
+ * unknown user or group is one message on stderr and in the log and exit
+ * status 1, with nothing left behind.  Once serving, nothing a client
+ * does reaches beyond its own connection: its queued answers are bounded
+ * (reading stops; a client that does not read them in time is closed),
+ * a request must arrive whole in time, a client outside Listen_Allow is
+ * closed at once, a full house makes room by closing the longest idle
+ * client, and a connection that cannot be allocated is accepted and
+ * closed, so the listener is never left unserved.
  */
+#define _GNU_SOURCE	/* accept4 */
 #include "listen.h"
 
 #include "conn.h"
@@ -14,19 +21,39 @@
 #include <spfc/buf.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LISTEN_READ_CHUNK 16384
+#define LISTEN_OUT_MAX (64 * 1024)	/* answer bytes queued: stop reading */
+#define LISTEN_OUT_LOW (16 * 1024)	/* ... and read again below this */
 
-#define LISTEN_DEFAULT_IDLE 600	/* seconds a client may stay silent */
-#define LISTEN_RETIRED_MAX 16	/* old configurations kept until idle */
+#define LISTEN_DEFAULT_IDLE 600		/* seconds a client may stay silent */
+#define LISTEN_DEFAULT_REQUEST 30	/* seconds for a request to arrive */
+#define LISTEN_RETIRED_MAX 16		/* old configurations kept until idle */
+#define LISTEN_LOG_EVERY_MS 60000	/* one line a minute per kind of trouble */
+#define LISTEN_TMP_NAME "/.policyd-spf-XXXXXX"	/* private directory */
+#define LISTEN_TMP_SOCK "s"			/* ... and the socket in it */
+
+/* A log line for trouble that can repeat (a flood): at most one each
+ * LISTEN_LOG_EVERY_MS, with the count of the ones not written. */
+struct ratelog {
+	uint64_t last;
+	unsigned long suppressed;
+	int used;
+};
 
 struct server {
 	uv_loop_t *loop;
@@ -36,19 +63,31 @@ struct server {
 	struct config *orig;		/* the caller's (never freed here) */
 	struct config *retired[LISTEN_RETIRED_MAX];
 	size_t nretired;
-	uv_signal_t sighup, sigusr1;
+	uv_signal_t sighup, sigusr1, sigterm, sigint;
 	uv_timer_t stats;
+	int handles_up;			/* the signal and timer handles exist */
 	size_t max_clients;
-	uint64_t idle_ms;
+	uint64_t idle_ms, request_ms;
 	union {
 		uv_pipe_t pipe;
 		uv_tcp_t tcp;
 	} h;
-	uv_signal_t sigterm, sigint;
-	char *unix_path;
-	size_t clients;
-	struct client *list;	/* every open client */
+	int bound;			/* h exists */
+	int is_unix;
+	/* the unix socket we made: its directory, name and identity */
+	int dirfd;
+	char *sock_dir, *sock_name;
+	dev_t sock_dev;
+	ino_t sock_ino;
+	int sock_made;
+	size_t clients;			/* allocated (closing ones too) */
+	size_t open;			/* not closing */
+	struct client *list;		/* every client */
 	int stopping;
+	struct {
+		uint64_t accepted, denied, evicted, refused, timed_out, unread;
+	} n;
+	struct ratelog rl_accept, rl_deny, rl_full;
 };
 
 struct client {
@@ -58,16 +97,84 @@ struct client {
 		uv_tcp_t tcp;
 	} h;
 	struct conn *conn;
-	uv_timer_t idle;
+	uv_timer_t timer;
 	struct client *next, *prev;
 	int closing;
 	int handles;		/* open libuv handles of this client */
+	/* output: wbuf is being written by libuv, outq waits its turn */
+	uv_write_t wreq;
+	spfc_buf wbuf, outq;
+	int writing;
+	int full;		/* queued output over LISTEN_OUT_MAX */
+	int done;		/* the conn is finished: close once written */
+	/* input */
+	int reading;
+	int conn_paused;	/* the conn asked to stop reading */
+	int eof;
+	/* times (uv_now) */
+	uint64_t active;	/* last byte read or answer sent */
+	uint64_t progress;	/* connected or last answer sent */
+	uint64_t req_start;	/* first byte of the partial request; 0 none */
+	uint64_t full_since;	/* output full, or finished and flushing */
 };
 
-struct wreq {
-	uv_write_t req;
-	char data[];
-};
+static void client_rearm(struct client *cl);
+
+/* ---- log lines ---------------------------------------------------------- */
+
+static void say(int need, const char *a, const char *b, const char *c)
+{
+	spfc_buf m;
+
+	spfc_buf_init(&m, 0);
+	spfc_buf_adds(&m, a);
+	if (b)
+		spfc_buf_adds(&m, b);
+	if (c)
+		spfc_buf_adds(&m, c);
+	log_msg(need, spfc_buf_str(&m));
+	spfc_buf_free(&m);
+}
+
+static void say_limited(struct server *s, struct ratelog *rl, spfc_buf *m)
+{
+	uint64_t now = uv_now(s->loop);
+
+	if (rl->used && now - rl->last < LISTEN_LOG_EVERY_MS) {
+		rl->suppressed++;
+		return;
+	}
+	if (rl->suppressed) {
+		spfc_buf_adds(m, " (");
+		spfc_buf_addu(m, rl->suppressed);
+		spfc_buf_adds(m, " more since the last such line)");
+	}
+	log_err(0, spfc_buf_str(m));
+	rl->used = 1;
+	rl->last = now;
+	rl->suppressed = 0;
+}
+
+/* A start-up error: one line, the texts given (ending with NULL), on
+ * stderr and in the log. */
+static void startup_error(const char *first, ...)
+{
+	spfc_buf m;
+	va_list ap;
+	const char *t;
+
+	spfc_buf_init(&m, 0);
+	va_start(ap, first);
+	for (t = first; t; t = va_arg(ap, const char *))
+		spfc_buf_adds(&m, t);
+	va_end(ap);
+	log_err(0, spfc_buf_str(&m));
+	if (!log_to_stderr())
+		fprintf(stderr, "policyd-spf: %s\n", spfc_buf_str(&m));
+	spfc_buf_free(&m);
+}
+
+/* ---- clients -------------------------------------------------------------- */
 
 static void on_client_closed(uv_handle_t *h)
 {
@@ -83,6 +190,8 @@ static void on_client_closed(uv_handle_t *h)
 	if (cl->next)
 		cl->next->prev = cl->prev;
 	conn_free(cl->conn);
+	spfc_buf_free(&cl->wbuf);
+	spfc_buf_free(&cl->outq);
 	free(cl);
 	s->clients--;
 	if (s->stopping && s->clients == 0)
@@ -94,63 +203,14 @@ static void client_close(struct client *cl)
 	if (cl->closing)
 		return;
 	cl->closing = 1;
+	cl->s->open--;
 	uv_close((uv_handle_t *)&cl->h, on_client_closed);
-	uv_close((uv_handle_t *)&cl->idle, on_client_closed);
+	uv_close((uv_handle_t *)&cl->timer, on_client_closed);
 }
 
-static void on_idle(uv_timer_t *t)
+static size_t queued(const struct client *cl)
 {
-	struct client *cl = t->data;
-
-	log_msg(2, "closing a client that stayed silent too long");
-	client_close(cl);
-}
-
-static void touch(struct client *cl)
-{
-	if (!cl->closing && cl->s->idle_ms)
-		uv_timer_start(&cl->idle, on_idle, cl->s->idle_ms, 0);
-}
-
-static void on_written(uv_write_t *req, int status)
-{
-	(void)status;
-	free(req);
-}
-
-static int client_write(void *arg, const char *buf, size_t len)
-{
-	struct client *cl = arg;
-	struct wreq *w;
-	uv_buf_t b;
-	int n;
-
-	if (cl->closing)
-		return -1;
-	/* Most answers go out whole at once: then there is no request to
-	 * allocate, and libuv does not re-arm the socket's poll interest
-	 * (one epoll_ctl per answer).  uv_try_write refuses (EAGAIN) while
-	 * earlier bytes are queued, so the order is kept. */
-	b = uv_buf_init((char *)buf, (unsigned)len);
-	n = uv_try_write((uv_stream_t *)&cl->h, &b, 1);
-	if (n == (int)len)
-		return 0;
-	if (n < 0 && n != UV_EAGAIN)
-		return -1;
-	if (n > 0) {
-		buf += n;
-		len -= (size_t)n;
-	}
-	w = malloc(sizeof *w + len);
-	if (!w)
-		return -1;
-	memcpy(w->data, buf, len);
-	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&cl->h, &b, 1, on_written) != 0) {
-		free(w);
-		return -1;
-	}
-	return 0;
+	return cl->outq.len + (cl->writing ? cl->wbuf.len : 0);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -163,16 +223,184 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = sizeof chunk;
 }
 
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
+
+/* Read while the conn wants bytes and the output has room. */
+static void update_reading(struct client *cl)
+{
+	int want = !cl->closing && !cl->eof && !cl->done && !cl->conn_paused &&
+		   !cl->full;
+
+	if (want && !cl->reading) {
+		if (uv_read_start((uv_stream_t *)&cl->h, on_alloc, on_read) == 0)
+			cl->reading = 1;
+	} else if (!want && cl->reading) {
+		uv_read_stop((uv_stream_t *)&cl->h);
+		cl->reading = 0;
+	}
+}
+
+static void start_write(struct client *cl);
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct client *cl = req->data;
+
+	cl->writing = 0;
+	spfc_buf_reset(&cl->wbuf);
+	if (cl->closing)
+		return;
+	if (status < 0) {	/* the client is gone */
+		client_close(cl);
+		return;
+	}
+	if (cl->outq.len)
+		start_write(cl);
+	if (cl->done && !queued(cl)) {
+		client_close(cl);
+		return;
+	}
+	if (cl->full && queued(cl) < LISTEN_OUT_LOW) {
+		cl->full = 0;
+		update_reading(cl);
+		client_rearm(cl);
+		conn_writable(cl->conn);	/* may call back into us */
+	}
+}
+
+/* Hand outq to libuv (nothing is being written). */
+static void start_write(struct client *cl)
+{
+	spfc_buf t = cl->wbuf;
+	uv_buf_t b;
+
+	cl->wbuf = cl->outq;
+	cl->outq = t;
+	spfc_buf_reset(&cl->outq);
+	b = uv_buf_init(cl->wbuf.data, (unsigned)cl->wbuf.len);
+	cl->wreq.data = cl;
+	if (uv_write(&cl->wreq, (uv_stream_t *)&cl->h, &b, 1, on_written) != 0) {
+		client_close(cl);
+		return;
+	}
+	cl->writing = 1;
+}
+
+static int client_write(void *arg, const char *buf, size_t len)
+{
+	struct client *cl = arg;
+	struct server *s = cl->s;
+
+	if (cl->closing)
+		return -1;
+	cl->active = cl->progress = uv_now(s->loop);
+	if (!cl->writing && !cl->outq.len) {
+		/* Most answers go out whole at once: no copy, and libuv does
+		 * not re-arm the socket's poll interest. */
+		uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+		int n = uv_try_write((uv_stream_t *)&cl->h, &b, 1);
+
+		if (n == (int)len)
+			return 0;
+		if (n < 0 && n != UV_EAGAIN)
+			return -1;
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+		}
+		if (spfc_buf_add(&cl->outq, buf, len) < 0)
+			return -1;
+		start_write(cl);
+		if (cl->closing)
+			return -1;
+	} else if (spfc_buf_add(&cl->outq, buf, len) < 0) {
+		return -1;
+	}
+	if (queued(cl) <= LISTEN_OUT_MAX)
+		return 0;
+	/* The client does not read its answers: read no more requests
+	 * from it until they drain, for at most Request_Timeout. */
+	if (!cl->full) {
+		cl->full = 1;
+		cl->full_since = uv_now(s->loop);
+		update_reading(cl);
+		client_rearm(cl);
+	}
+	return 1;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	struct client *cl = t->data;
+	struct server *s = cl->s;
+	uint64_t now = uv_now(s->loop);
+	spfc_buf m;
+
+	if (cl->closing)
+		return;
+	spfc_buf_init(&m, 0);
+	if ((cl->full || cl->done) && now - cl->full_since >= s->request_ms) {
+		s->n.unread++;
+		spfc_buf_adds(&m, "closing a client that leaves its answers unread (");
+		spfc_buf_addu(&m, queued(cl));
+		spfc_buf_adds(&m, " bytes queued)");
+		log_err(0, spfc_buf_str(&m));
+		client_close(cl);
+	} else if (!cl->full && !cl->done && cl->req_start &&
+		   conn_partial(cl->conn) && now - cl->req_start >= s->request_ms) {
+		s->n.timed_out++;
+		spfc_buf_adds(&m, "closing a client whose request did not arrive "
+				  "whole within Request_Timeout (");
+		spfc_buf_addu(&m, s->request_ms / 1000);
+		spfc_buf_adds(&m, " s)");
+		log_err(0, spfc_buf_str(&m));
+		client_close(cl);
+	} else if (!cl->full && !cl->done && conn_idle(cl->conn) &&
+		   now - cl->active >= s->idle_ms) {
+		log_msg(2, "closing a client that stayed silent too long");
+		client_close(cl);
+	} else {
+		client_rearm(cl);
+	}
+	spfc_buf_free(&m);
+}
+
+/* Run the client's timer to its next deadline: answers left unread, a
+ * request that must arrive whole, or silence; while a request is being
+ * answered (bounded by Lookup_Time) look again later. */
+static void client_rearm(struct client *cl)
+{
+	struct server *s = cl->s;
+	uint64_t now = uv_now(s->loop), due;
+
+	if (cl->closing)
+		return;
+	if (cl->full || cl->done) {
+		due = cl->full_since + s->request_ms;
+	} else if (conn_partial(cl->conn)) {
+		if (!cl->req_start)
+			cl->req_start = now;
+		due = cl->req_start + s->request_ms;
+	} else {
+		cl->req_start = 0;
+		due = conn_idle(cl->conn) ? cl->active + s->idle_ms
+					  : now + s->request_ms;
+	}
+	uv_timer_start(&cl->timer, on_timer, due > now ? due - now : 0, 0);
+}
+
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
 	struct client *cl = st->data;
 
 	if (n > 0) {
-		touch(cl);
+		cl->active = uv_now(cl->s->loop);
 		conn_input(cl->conn, buf->base, (size_t)n);
+		client_rearm(cl);
 	} else if (n < 0) {
-		uv_read_stop(st);
-		conn_eof(cl->conn);
+		cl->eof = 1;
+		update_reading(cl);
+		conn_eof(cl->conn);	/* answers what it holds, then done() */
 	}
 }
 
@@ -180,73 +408,191 @@ static void client_pause(void *arg)
 {
 	struct client *cl = arg;
 
-	uv_read_stop((uv_stream_t *)&cl->h);
+	cl->conn_paused = 1;
+	update_reading(cl);
 }
 
 static void client_resume(void *arg)
 {
 	struct client *cl = arg;
 
-	if (!cl->closing)
-		uv_read_start((uv_stream_t *)&cl->h, on_alloc, on_read);
+	cl->conn_paused = 0;
+	update_reading(cl);
 }
 
+/* Every request is answered: close once the answers are written (half
+ * close: the client still reads them), within Request_Timeout. */
 static void client_done(void *arg)
 {
-	client_close(arg);
+	struct client *cl = arg;
+
+	if (cl->closing)
+		return;
+	cl->done = 1;
+	update_reading(cl);
+	if (!queued(cl)) {
+		client_close(cl);
+		return;
+	}
+	cl->full_since = uv_now(cl->s->loop);
+	client_rearm(cl);
 }
 
 static const struct conn_ops client_ops = {
 	client_write, client_pause, client_resume, client_done,
 };
 
+/* ---- accepting ------------------------------------------------------------ */
+
+/* No memory for a client: take the connection off the queue and close
+ * it, so the listener stays readable and is served again. */
+static void refuse_raw(struct server *s)
+{
+	uv_os_fd_t fd;
+	int c;
+
+	if (uv_fileno((uv_handle_t *)&s->h, &fd) != 0)
+		return;
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (c >= 0)
+		close(c);
+}
+
+static const spfc_addr loopback4 = {4, {127}};
+static const spfc_addr loopback6 = {6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+
+/* An inet: client may be served: in Listen_Allow, or loopback when
+ * none is given.  addr gets its text for messages. */
+static int peer_allowed(struct server *s, struct client *cl, char *text, size_t size)
+{
+	struct sockaddr_storage ss;
+	int len = (int)sizeof ss;
+	char tmp[64];
+	spfc_addr a;
+
+	text[0] = '\0';
+	if (uv_tcp_getpeername(&cl->h.tcp, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		uv_ip4_name((struct sockaddr_in *)&ss, tmp, sizeof tmp);
+	else if (ss.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&ss, tmp, sizeof tmp);
+	else
+		return 0;
+	if (spfc_addr_parse(tmp, &a) != SPFC_OK)
+		return 0;
+	spfc_addr_unmap(&a);
+	spfc_addr_format(&a, text, size);
+	if (s->cfg->listen_allow.n)
+		return policy_net_match(&s->cfg->listen_allow, &a);
+	return a.family == 4 ? spfc_addr_match(&a, &loopback4, 8)
+			     : spfc_addr_match(&a, &loopback6, 128);
+}
+
+/* Max_Clients are open: close the one idle longest, if any is idle. */
+static int make_room(struct server *s)
+{
+	struct client *cl, *victim = NULL;
+	spfc_buf m;
+
+	for (cl = s->list; cl; cl = cl->next)
+		if (!cl->closing && cl->conn && conn_idle(cl->conn) &&
+		    !queued(cl) && !cl->done &&
+		    (!victim || cl->progress < victim->progress))
+			victim = cl;
+	spfc_buf_init(&m, 0);
+	spfc_buf_adds(&m, "Max_Clients (");
+	spfc_buf_addu(&m, s->max_clients);
+	if (victim) {
+		s->n.evicted++;
+		spfc_buf_adds(&m, ") reached: closing the longest idle client");
+		log_msg(1, spfc_buf_str(&m));
+		client_close(victim);
+	} else {
+		s->n.refused++;
+		spfc_buf_adds(&m, ") reached and every client is busy: "
+				  "new connection closed");
+		say_limited(s, &s->rl_full, &m);
+	}
+	spfc_buf_free(&m);
+	return victim != NULL;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct server *s = server->data;
 	struct client *cl;
+	spfc_buf m;
+	char peer[SPFC_ADDR_TEXT_MAX];
 
-	if (status < 0)
+	if (status < 0) {	/* e.g. EMFILE: libuv drops the connection */
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, "cannot accept a connection: ");
+		spfc_buf_adds(&m, uv_strerror(status));
+		say_limited(s, &s->rl_accept, &m);
+		spfc_buf_free(&m);
 		return;
+	}
 	cl = calloc(1, sizeof *cl);
-	if (!cl)
+	if (!cl || (cl->conn = conn_new(s->p, &client_ops, cl)) == NULL) {
+		free(cl);
+		refuse_raw(s);
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, "out of memory for a new connection: closed");
+		say_limited(s, &s->rl_accept, &m);
+		spfc_buf_free(&m);
 		return;
+	}
 	cl->s = s;
-	if (s->unix_path)
+	spfc_buf_init(&cl->wbuf, 0);
+	spfc_buf_init(&cl->outq, 0);
+	if (s->is_unix)
 		uv_pipe_init(s->loop, &cl->h.pipe, 0);
 	else
 		uv_tcp_init(s->loop, &cl->h.tcp);
 	cl->h.pipe.data = cl;
-	uv_timer_init(s->loop, &cl->idle);
-	cl->idle.data = cl;
+	uv_timer_init(s->loop, &cl->timer);
+	cl->timer.data = cl;
 	cl->handles = 2;
 	cl->next = s->list;
 	if (s->list)
 		s->list->prev = cl;
 	s->list = cl;
 	s->clients++;
+	s->open++;
 	if (uv_accept(server, (uv_stream_t *)&cl->h) != 0) {
 		client_close(cl);
 		return;
 	}
-	if (s->clients > s->max_clients || s->stopping) {
-		spfc_buf m;
+	if (s->stopping) {
+		client_close(cl);
+		return;
+	}
+	if (!s->is_unix && !peer_allowed(s, cl, peer, sizeof peer)) {
+		s->n.denied++;
 		spfc_buf_init(&m, 0);
-		spfc_buf_adds(&m, "client limit reached (Max_Clients = ");
-		spfc_buf_addu(&m, s->max_clients);
-		spfc_buf_adds(&m, "): new connection closed");
-		log_msg(0, spfc_buf_str(&m));
+		spfc_buf_adds(&m, "client ");
+		spfc_buf_adds(&m, *peer ? peer : "(unknown address)");
+		spfc_buf_adds(&m, s->cfg->listen_allow.n
+				  ? " is not in Listen_Allow: closed"
+				  : " is not on loopback and no Listen_Allow "
+				    "names it: closed");
+		say_limited(s, &s->rl_deny, &m);
 		spfc_buf_free(&m);
 		client_close(cl);
 		return;
 	}
-	touch(cl);
-	cl->conn = conn_new(s->p, &client_ops, cl);
-	if (!cl->conn) {
+	if (s->open > s->max_clients && !make_room(s)) {
 		client_close(cl);
 		return;
 	}
-	uv_read_start((uv_stream_t *)&cl->h, on_alloc, on_read);
+	s->n.accepted++;
+	cl->active = cl->progress = uv_now(s->loop);
+	update_reading(cl);
+	client_rearm(cl);
 }
+
+/* ---- statistics, reload, signals ---------------------------------------- */
 
 static void log_stats(struct server *s)
 {
@@ -254,6 +600,20 @@ static void log_stats(struct server *s)
 
 	spfc_buf_init(&m, 0);
 	policy_stats_format(s->p, &m);
+	spfc_buf_adds(&m, "; clients: open=");
+	spfc_buf_addu(&m, s->open);
+	spfc_buf_adds(&m, " accepted=");
+	spfc_buf_addu(&m, s->n.accepted);
+	spfc_buf_adds(&m, " denied=");
+	spfc_buf_addu(&m, s->n.denied);
+	spfc_buf_adds(&m, " evicted=");
+	spfc_buf_addu(&m, s->n.evicted);
+	spfc_buf_adds(&m, " refused=");
+	spfc_buf_addu(&m, s->n.refused);
+	spfc_buf_adds(&m, " timed_out=");
+	spfc_buf_addu(&m, s->n.timed_out);
+	spfc_buf_adds(&m, " unread=");
+	spfc_buf_addu(&m, s->n.unread);
 	log_msg(0, spfc_buf_str(&m));
 	spfc_buf_free(&m);
 }
@@ -263,23 +623,81 @@ static void on_stats_timer(uv_timer_t *t)
 	log_stats(t->data);
 }
 
-/* SIGHUP: read the configuration again; a file with errors is refused and
- * the one in force kept.  Jobs in progress finish with the configuration
- * they started with, so the old one is retired, not freed. */
+/* The settings a running server takes from its configuration. */
+static void apply_settings(struct server *s, const struct config *cfg)
+{
+	s->max_clients = cfg->max_clients > 0 ? (size_t)cfg->max_clients
+					      : LISTEN_MAX_CLIENTS;
+	s->idle_ms = (uint64_t)(cfg->idle_timeout > 0 ? cfg->idle_timeout
+						     : LISTEN_DEFAULT_IDLE) * 1000;
+	s->request_ms = (uint64_t)(cfg->request_timeout > 0 ? cfg->request_timeout
+							   : LISTEN_DEFAULT_REQUEST) * 1000;
+	policy_set_max_jobs(s->p, cfg->max_checks > 0 ? (size_t)cfg->max_checks
+						       : POLICY_MAX_JOBS);
+	if (s->handles_up) {
+		uv_timer_stop(&s->stats);
+		if (cfg->stats_interval > 0) {
+			uint64_t ms = (uint64_t)cfg->stats_interval * 1000;
+			uv_timer_start(&s->stats, on_stats_timer, ms, ms);
+		}
+	}
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Names of the settings that changed but take a restart, into m. */
+static void restart_only(const struct config *o, const struct config *n, spfc_buf *m)
+{
+	const char *names[5];
+	size_t k = 0, i;
+
+	if (!same_str(o->listen, n->listen))
+		names[k++] = "Listen";
+	if (o->socket_mode != n->socket_mode)
+		names[k++] = "Socket_Mode";
+	if (!same_str(o->socket_owner, n->socket_owner))
+		names[k++] = "Socket_Owner";
+	if (!same_str(o->socket_group, n->socket_group))
+		names[k++] = "Socket_Group";
+	if (!same_str(o->user, n->user))
+		names[k++] = "User";
+	for (i = 0; i < k; i++) {
+		spfc_buf_adds(m, i ? ", " : "");
+		spfc_buf_adds(m, names[i]);
+	}
+}
+
+/* SIGHUP: read the configuration again; a file with errors or one that
+ * cannot be read is refused and the one in force kept.  Jobs in progress
+ * finish with the configuration they started with, so the old one is
+ * retired, not freed. */
 static void reload(struct server *s)
 {
 	struct config *n = calloc(1, sizeof *n);
+	spfc_buf m;
 	size_t i;
+	int rc;
 
 	if (!n || config_init(n) < 0) {
 		free(n);
 		log_err(0, "reload: out of memory; configuration unchanged");
 		return;
 	}
-	if (config_load(n, s->config_path) < 0 || n->nerrors) {
+	rc = config_load(n, s->config_path);
+	if (rc < 0 || n->nerrors) {
 		for (i = 0; i < n->nproblems; i++)
 			log_msg2(0, "reload: ", n->problems[i].text);
-		log_err(0, "reload: the new configuration has errors; the old one is kept");
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, rc < 0 ? "reload: cannot read " : "reload: ");
+		spfc_buf_adds(&m, s->config_path);
+		spfc_buf_adds(&m, rc < 0 ? " (as the user the daemon runs as)"
+					 : " has errors");
+		spfc_buf_adds(&m, "; the old configuration is kept");
+		log_err(0, spfc_buf_str(&m));
+		spfc_buf_free(&m);
 		config_free(n);
 		free(n);
 		return;
@@ -299,11 +717,33 @@ static void reload(struct server *s)
 		free(n);
 		return;
 	}
+	spfc_buf_init(&m, 0);
+	restart_only(s->cfg, n, &m);
+	if (m.len) {
+		spfc_buf_adds(&m, ": changed in the file; they take effect "
+				  "after a restart (kept as they were)");
+		log_err(0, spfc_buf_str(&m));
+	}
+	spfc_buf_free(&m);
 	s->retired[s->nretired++] = s->cfg;
 	s->cfg = n;
 	policy_set_config(s->p, n);
 	log_set_level(n->debug_level);
-	log_msg2(0, "configuration reloaded from ", s->config_path);
+	apply_settings(s, n);
+	for (struct client *cl = s->list; cl; cl = cl->next)
+		client_rearm(cl);	/* new Idle_Timeout, Request_Timeout */
+	spfc_buf_init(&m, 0);
+	spfc_buf_adds(&m, "configuration reloaded from ");
+	spfc_buf_adds(&m, s->config_path);
+	spfc_buf_adds(&m, " (Max_Clients = ");
+	spfc_buf_addu(&m, s->max_clients);
+	spfc_buf_adds(&m, ", Idle_Timeout = ");
+	spfc_buf_addu(&m, s->idle_ms / 1000);
+	spfc_buf_adds(&m, ", Request_Timeout = ");
+	spfc_buf_addu(&m, s->request_ms / 1000);
+	spfc_buf_adds(&m, ")");
+	log_msg(0, spfc_buf_str(&m));
+	spfc_buf_free(&m);
 }
 
 static void on_signal(uv_signal_t *h, int sig)
@@ -323,14 +763,14 @@ static void on_signal(uv_signal_t *h, int sig)
 	/* idle clients are closed now, busy ones after their answer */
 	for (struct client *cl = s->list, *nx; cl; cl = nx) {
 		nx = cl->next;
-		if (cl->closing || !cl->conn) {
-			client_close(cl);
+		if (cl->closing)
 			continue;
-		}
-		uv_read_stop((uv_stream_t *)&cl->h);
+		cl->eof = 1;
+		update_reading(cl);
 		conn_eof(cl->conn);
 	}
 	uv_close((uv_handle_t *)&s->h, NULL);
+	s->bound = 0;
 	uv_signal_stop(&s->sigterm);
 	uv_signal_stop(&s->sigint);
 	uv_signal_stop(&s->sighup);
@@ -340,30 +780,36 @@ static void on_signal(uv_signal_t *h, int sig)
 		uv_stop(s->loop);
 }
 
-/* Socket_Owner "user[:group]" and User: look up ids. */
-static int lookup_user(const char *spec, uid_t *uid, gid_t *gid, int *has_gid)
+/* ---- users and groups ----------------------------------------------------- */
+
+/* "user[:group]" (user may be empty: group only); ids of what is given,
+ * -1 for what is not. */
+static int lookup_owner(const char *spec, uid_t *uid, gid_t *gid, int user_gid)
 {
 	char name[256];
 	const char *colon = strchr(spec, ':');
 	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-	struct passwd *pw;
 
-	*has_gid = 0;
-	if (n == 0 || n >= sizeof name)
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (n >= sizeof name)
 		return -1;
-	memcpy(name, spec, n);
-	name[n] = '\0';
-	pw = getpwnam(name);
-	if (!pw)
-		return -1;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
+	if (n) {
+		struct passwd *pw;
+		memcpy(name, spec, n);
+		name[n] = '\0';
+		pw = getpwnam(name);
+		if (!pw)
+			return -1;
+		*uid = pw->pw_uid;
+		if (user_gid)
+			*gid = pw->pw_gid;
+	}
 	if (colon) {
 		struct group *gr = getgrnam(colon + 1);
 		if (!gr)
 			return -1;
 		*gid = gr->gr_gid;
-		*has_gid = 1;
 	}
 	return 0;
 }
@@ -372,10 +818,9 @@ static int drop_privileges(const char *user)
 {
 	uid_t uid;
 	gid_t gid;
-	int has_gid;
 	struct passwd *pw;
 
-	if (lookup_user(user, &uid, &gid, &has_gid) < 0)
+	if (lookup_owner(user, &uid, &gid, 1) < 0)
 		return -1;
 	pw = getpwuid(uid);
 	if (setgroups(0, NULL) != 0 && errno != EPERM)
@@ -389,66 +834,275 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
-/* "inet:HOST:PORT" or "unix:PATH" (a bare path means unix). */
-static int bind_addr(struct server *s, const char *addr)
+/* The owner and group the unix socket gets (-1: left as created). */
+static int socket_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
 {
-	if (strncmp(addr, "inet:", 5) == 0) {
-		const char *hp = addr + 5, *colon = strrchr(hp, ':');
-		char host[256];
-		struct sockaddr_storage ss;
-		unsigned long port;
-		char *end;
-		size_t hl;
-
-		if (!colon)
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (cfg->socket_owner) {
+		if (lookup_owner(cfg->socket_owner, uid, gid, 0) < 0) {
+			startup_error("Socket_Owner ", cfg->socket_owner,
+				      ": no such user or group", NULL);
 			return -1;
-		hl = (size_t)(colon - hp);
-		if (hl >= sizeof host)
-			return -1;
-		memcpy(host, hp, hl);
-		host[hl] = '\0';
-		if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-			memmove(host, host + 1, hl - 2);
-			host[hl - 2] = '\0';
 		}
-		port = strtoul(colon + 1, &end, 10);
-		if (*end || end == colon + 1 || port == 0 || port > 65535)
-			return -1;
-		if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
-		    uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0)
-			return -1;
-		uv_tcp_init(s->loop, &s->h.tcp);
-		s->h.tcp.data = s;
-		if (uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&ss, 0) != 0)
-			return -1;
-		return 0;
 	}
-	if (strncmp(addr, "unix:", 5) == 0)
-		addr += 5;
-	if (!*addr)
-		return -1;
-	s->unix_path = strdup(addr);
-	if (!s->unix_path)
-		return -1;
-	unlink(addr);
-	uv_pipe_init(s->loop, &s->h.pipe, 0);
-	s->h.pipe.data = s;
-	if (uv_pipe_bind(&s->h.pipe, addr) != 0)
-		return -1;
-	if (chmod(addr, (mode_t)(s->cfg->socket_mode ? s->cfg->socket_mode : 0666)) != 0)
-		return -1;
-	if (s->cfg->socket_owner) {
-		uid_t uid;
-		gid_t gid;
-		int has_gid;
-		if (lookup_user(s->cfg->socket_owner, &uid, &gid, &has_gid) < 0 ||
-		    chown(addr, uid, has_gid ? gid : (gid_t)-1) != 0) {
-			fprintf(stderr, "policyd-spf: Socket_Owner %s: cannot set\n",
-				s->cfg->socket_owner);
+	if (cfg->socket_group) {
+		struct group *gr = getgrnam(cfg->socket_group);
+		if (!gr) {
+			startup_error("Socket_Group ", cfg->socket_group,
+				      ": no such group", NULL);
 			return -1;
 		}
+		*gid = gr->gr_gid;
 	}
 	return 0;
+}
+
+/* ---- binding -------------------------------------------------------------- */
+
+/* Something answers on the unix socket at path (a running server). */
+static int answers(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0)
+		return 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	rc = rc == 0 || errno == EAGAIN || errno == EINPROGRESS;
+	close(fd);
+	return rc;
+}
+
+/* The unix socket, made where nobody else can reach it first: bound in
+ * a new private directory beside its final place, with its mode from
+ * the umask and its owner set there, then renamed into place -- so no
+ * chmod or chown ever goes through a path somebody else can change, and
+ * a stale socket is replaced without an unlink.  Anything else at the
+ * path (a file, a link, a directory) is left alone, and a socket that
+ * still answers belongs to another server.  Returns 0, or -1 after a
+ * message. */
+static int bind_unix(struct server *s, const char *path)
+{
+	size_t plen = strlen(path), dlen;
+	const char *slash = strrchr(path, '/');
+	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *tmpname = NULL;
+	int tmpfd = -1, rc = -1, locked = 0;
+	uid_t uid;
+	gid_t gid;
+	struct stat st;
+	mode_t old;
+
+	if (socket_ids(s->cfg, &uid, &gid) < 0)
+		return -1;
+	dlen = slash ? (size_t)(slash - path) : 0;
+	s->sock_dir = slash ? strndup(path, dlen ? dlen : 1) : strdup(".");
+	s->sock_name = strdup(slash ? slash + 1 : path);
+	if (!s->sock_dir || !s->sock_name) {
+		startup_error("out of memory", NULL, NULL);
+		return -1;
+	}
+	if (!*s->sock_name || strcmp(s->sock_name, ".") == 0 ||
+	    strcmp(s->sock_name, "..") == 0) {
+		startup_error(path, ": not a socket path", NULL);
+		return -1;
+	}
+	if (strlen(s->sock_dir) + sizeof LISTEN_TMP_NAME + 1 + sizeof LISTEN_TMP_SOCK >
+		    sizeof tmp || plen >= sizeof tmp) {
+		startup_error(path, ": the socket path is too long", NULL);
+		return -1;
+	}
+	s->dirfd = open(s->sock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		startup_error(s->sock_dir, ": ", strerror(errno), NULL);
+		return -1;
+	}
+	/* two servers starting at once: one checks and renames at a time */
+	locked = flock(s->dirfd, LOCK_EX) == 0;
+	if (fstatat(s->dirfd, s->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			startup_error(path, " exists and is not a socket; it is "
+				      "left alone", NULL);
+			goto done;
+		}
+		if (answers(path)) {
+			startup_error("another server already answers on ", path,
+				      "; not taken over", NULL);
+			goto done;
+		}
+	} else if (errno != ENOENT) {
+		startup_error(path, ": ", strerror(errno), NULL);
+		goto done;
+	}
+	memcpy(tmp, s->sock_dir, strlen(s->sock_dir));
+	memcpy(tmp + strlen(s->sock_dir), LISTEN_TMP_NAME, sizeof LISTEN_TMP_NAME);
+	if (!mkdtemp(tmp)) {
+		startup_error(s->sock_dir, ": cannot make a directory: ",
+			      strerror(errno), NULL);
+		goto done;
+	}
+	tmpname = strdup(tmp + strlen(s->sock_dir) + 1);
+	tmpfd = tmpname ? openat(s->dirfd, tmpname, O_RDONLY | O_DIRECTORY |
+					    O_NOFOLLOW | O_CLOEXEC) : -1;
+	if (tmpfd < 0 || fstat(tmpfd, &st) != 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		startup_error(tmp, ": not the private directory just made", NULL);
+		goto done;
+	}
+	memcpy(tmp + strlen(tmp), "/" LISTEN_TMP_SOCK, sizeof "/" LISTEN_TMP_SOCK);
+	uv_pipe_init(s->loop, &s->h.pipe, 0);
+	s->h.pipe.data = s;
+	s->bound = 1;
+	old = umask((mode_t)(0777 & ~s->cfg->socket_mode));
+	rc = uv_pipe_bind(&s->h.pipe, tmp);
+	umask(old);
+	if (rc != 0) {
+		startup_error("cannot bind ", path, ": ", uv_strerror(rc), NULL);
+		rc = -1;
+		goto done;
+	}
+	rc = -1;
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    fchownat(tmpfd, LISTEN_TMP_SOCK, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+		startup_error("cannot set the owner of ", path, ": ",
+			      strerror(errno), NULL);
+		goto done;
+	}
+	if (fstatat(tmpfd, LISTEN_TMP_SOCK, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISSOCK(st.st_mode)) {
+		startup_error(tmp, ": the socket just bound is gone", NULL);
+		goto done;
+	}
+	if (uv_listen((uv_stream_t *)&s->h, LISTEN_BACKLOG, on_connection) != 0) {
+		startup_error("cannot listen on ", path, NULL);
+		goto done;
+	}
+	if (renameat(tmpfd, LISTEN_TMP_SOCK, s->dirfd, s->sock_name) != 0) {
+		startup_error("cannot put the socket in place at ", path, ": ",
+			      strerror(errno), NULL);
+		goto done;
+	}
+	s->sock_dev = st.st_dev;
+	s->sock_ino = st.st_ino;
+	s->sock_made = 1;
+	rc = 0;
+done:
+	if (tmpfd >= 0) {
+		unlinkat(tmpfd, LISTEN_TMP_SOCK, 0);	/* when not renamed */
+		close(tmpfd);
+	}
+	if (tmpname) {
+		unlinkat(s->dirfd, tmpname, AT_REMOVEDIR);
+		free(tmpname);
+	}
+	if (locked)
+		flock(s->dirfd, LOCK_UN);
+	return rc;
+}
+
+/* Remove the socket at exit -- only if it is still the one we made. */
+static void unlink_unix(struct server *s)
+{
+	struct stat st;
+
+	if (!s->sock_made)
+		return;
+	if (fstatat(s->dirfd, s->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_dev == s->sock_dev && st.st_ino == s->sock_ino) {
+		if (unlinkat(s->dirfd, s->sock_name, 0) != 0)
+			say(2, "cannot remove the socket: ", strerror(errno), NULL);
+	} else {
+		say(2, "the socket path ", s->sock_name,
+		    " holds another socket now: left alone");
+	}
+	s->sock_made = 0;
+}
+
+/* "inet:HOST:PORT" (HOST an address, [v6] allowed).  Returns 0, -1
+ * after a message (cannot bind), or 2 (does not parse). */
+static int bind_inet(struct server *s, const char *spec)
+{
+	const char *hp = spec, *colon = strrchr(hp, ':');
+	char host[256];
+	struct sockaddr_storage ss;
+	unsigned long port;
+	char *end;
+	size_t hl;
+	int rc;
+
+	if (!colon)
+		return 2;
+	hl = (size_t)(colon - hp);
+	if (hl >= sizeof host)
+		return 2;
+	memcpy(host, hp, hl);
+	host[hl] = '\0';
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	if (colon[1] < '0' || colon[1] > '9')
+		return 2;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || errno || port == 0 || port > 65535)
+		return 2;
+	memset(&ss, 0, sizeof ss);
+	if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
+	    uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0)
+		return 2;
+	uv_tcp_init(s->loop, &s->h.tcp);
+	s->h.tcp.data = s;
+	s->bound = 1;
+	rc = uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->h, LISTEN_BACKLOG, on_connection);
+	if (rc != 0) {
+		startup_error("cannot listen on inet:", spec, ": ",
+			      uv_strerror(rc), NULL);
+		return -1;
+	}
+	if ((ss.ss_family == AF_INET &&
+	     ((struct sockaddr_in *)&ss)->sin_addr.s_addr == 0) ||
+	    (ss.ss_family == AF_INET6 &&
+	     memcmp(&((struct sockaddr_in6 *)&ss)->sin6_addr, &in6addr_any,
+		    sizeof in6addr_any) == 0))
+		say(0, "WARNING: listening on a wildcard address (", host,
+		    s->cfg->listen_allow.n
+		    ? "): clients outside Listen_Allow are closed"
+		    : "): only loopback clients are served; set Listen_Allow "
+		      "to name the others");
+	return 0;
+}
+
+/* ---- the server ----------------------------------------------------------- */
+
+static void close_server(struct server *s)
+{
+	if (s->bound && !uv_is_closing((uv_handle_t *)&s->h))
+		uv_close((uv_handle_t *)&s->h, NULL);
+	s->bound = 0;
+	if (s->handles_up) {
+		uv_close((uv_handle_t *)&s->sigterm, NULL);
+		uv_close((uv_handle_t *)&s->sigint, NULL);
+		uv_close((uv_handle_t *)&s->sighup, NULL);
+		uv_close((uv_handle_t *)&s->sigusr1, NULL);
+		uv_close((uv_handle_t *)&s->stats, NULL);
+		s->handles_up = 0;
+	}
+	uv_run(s->loop, UV_RUN_NOWAIT);	/* the close callbacks: s is on our stack */
+	unlink_unix(s);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
+	free(s->sock_dir);
+	free(s->sock_name);
+	s->sock_dir = s->sock_name = NULL;
 }
 
 int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
@@ -456,6 +1110,7 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 {
 	struct server s;
 	size_t i;
+	int rc;
 
 	memset(&s, 0, sizeof s);
 	s.loop = loop;
@@ -463,53 +1118,62 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 	s.cfg = cfg;
 	s.orig = cfg;
 	s.config_path = config_path;
-	s.max_clients = cfg->max_clients > 0 ? (size_t)cfg->max_clients : LISTEN_MAX_CLIENTS;
-	s.idle_ms = (uint64_t)(cfg->idle_timeout > 0 ? cfg->idle_timeout : LISTEN_DEFAULT_IDLE) * 1000;
-	if (cfg->max_checks > 0)
-		policy_set_max_jobs(p, (size_t)cfg->max_checks);
-	if (bind_addr(&s, addr) != 0 ||
-	    uv_listen((uv_stream_t *)&s.h, LISTEN_BACKLOG, on_connection) != 0) {
-		fprintf(stderr, "policyd-spf: cannot listen on %s\n", addr);
-		free(s.unix_path);
+	s.dirfd = -1;
+	apply_settings(&s, cfg);
+	if (cfg->user) {	/* before anything is made: nothing left behind */
+		uid_t uid;
+		gid_t gid;
+		if (lookup_owner(cfg->user, &uid, &gid, 1) < 0) {
+			startup_error("User ", cfg->user, ": no such user", NULL);
+			return 1;
+		}
+	}
+	if (strncmp(addr, "inet:", 5) == 0) {
+		rc = bind_inet(&s, addr + 5);
+		if (rc == 2) {
+			fprintf(stderr, "policyd-spf: --listen %s: not unix:PATH "
+				"or inet:ADDRESS:PORT\n", addr);
+			close_server(&s);
+			return 2;
+		}
+	} else {
+		const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
+
+		if (!*path) {
+			fprintf(stderr, "policyd-spf: --listen %s: no socket path\n", addr);
+			return 2;
+		}
+		s.is_unix = 1;
+		rc = bind_unix(&s, path);
+	}
+	if (rc != 0) {
+		close_server(&s);
 		return 1;
 	}
 	if (cfg->user && drop_privileges(cfg->user) < 0) {
-		fprintf(stderr, "policyd-spf: cannot switch to user %s\n", cfg->user);
-		free(s.unix_path);
+		startup_error("cannot switch to user ", cfg->user, ": ",
+			      strerror(errno), NULL);
+		close_server(&s);	/* removes the socket made */
 		return 1;
 	}
 	uv_signal_init(loop, &s.sigterm);
 	uv_signal_init(loop, &s.sigint);
 	uv_signal_init(loop, &s.sighup);
 	uv_signal_init(loop, &s.sigusr1);
+	uv_timer_init(loop, &s.stats);
+	s.handles_up = 1;
 	s.sigterm.data = s.sigint.data = s.sighup.data = s.sigusr1.data = &s;
+	s.stats.data = &s;
 	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s.sigint, on_signal, SIGINT);
 	uv_signal_start(&s.sighup, on_signal, SIGHUP);
 	uv_signal_start(&s.sigusr1, on_signal, SIGUSR1);
-	uv_timer_init(loop, &s.stats);
-	s.stats.data = &s;
-	if (cfg->stats_interval > 0) {
-		uint64_t ms = (uint64_t)cfg->stats_interval * 1000;
-		uv_timer_start(&s.stats, on_stats_timer, ms, ms);
-		uv_unref((uv_handle_t *)&s.stats);
-	}
+	apply_settings(&s, cfg);	/* starts the statistics timer */
+	uv_unref((uv_handle_t *)&s.stats);
 	log_msg2(1, "listening on ", addr);
 	uv_run(loop, UV_RUN_DEFAULT);
 	log_stats(&s);
-	if (!s.stopping) {
-		uv_close((uv_handle_t *)&s.h, NULL);
-		uv_signal_stop(&s.sigterm);
-	}
-	uv_close((uv_handle_t *)&s.sigterm, NULL);
-	uv_close((uv_handle_t *)&s.sigint, NULL);
-	uv_close((uv_handle_t *)&s.sighup, NULL);
-	uv_close((uv_handle_t *)&s.sigusr1, NULL);
-	uv_close((uv_handle_t *)&s.stats, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
-	if (s.unix_path)
-		unlink(s.unix_path);
-	free(s.unix_path);
+	close_server(&s);
 	policy_set_config(p, cfg);
 	if (s.cfg != cfg) {
 		config_free(s.cfg);

@@ -104,6 +104,11 @@ void log_open(const char *name, int stderr_too)
 		atexit_done = 1;
 }
 
+int log_to_stderr(void)
+{
+	return to_stderr;
+}
+
 void log_batch(int on, void (*arm_flush)(void))
 {
 	if (!on)

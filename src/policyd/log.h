@@ -13,6 +13,8 @@
 #define LOG_LINE_MAX 2000	/* bytes of one log line */
 
 void log_open(const char *ident, int to_stderr);
+/* Lines are copied to stderr (log_open's to_stderr). */
+int log_to_stderr(void);
 #define LOG_FLUSH_MS 50	/* longest a line waits in batch mode */
 
 /* Batch mode on (the event loop runs): lines are queued and sent together

@@ -422,8 +422,7 @@ int main(int argc, char **argv)
 		uv_unref((uv_handle_t *)&intr);
 	}
 	glue = uvres_new(loop, cached);
-	pol = policy_new(loop, cached, &cfg, host,
-			 listen_addr ? CACHE_MAX_ENTRIES : CACHE_SPAWN_ENTRIES);
+	pol = policy_new(loop, cached, &cfg, host);
 	if (!glue || !pol) {
 		fprintf(stderr, "policyd-spf: out of memory\n");
 		return 1;

@@ -41,7 +41,6 @@ struct policy {
 	spfc_resolver *res;
 	const struct config *cfg;
 	char *hostname;
-	struct cache *cache;
 	size_t inflight;		/* SPF checks running */
 	size_t jobs, max_jobs;		/* requests being answered, cap */
 	struct policy_job *park_head, *park_tail; /* waiting for room */
@@ -64,6 +63,7 @@ struct policy_job {
 	int peruser;
 	policy_done_cb cb;
 	void *arg;
+	struct cache *cache;		/* the caller's instance cache */
 
 	/* request attributes (NULL when absent) */
 	char *client_address, *helo_name, *sender, *recipient, *instance,
@@ -254,7 +254,7 @@ static enum act result_action(const struct config *cfg, int helo_scope,
 	return ACT_PREPEND;
 }
 
-static int net_match(const struct net_list *l, const spfc_addr *a)
+int policy_net_match(const struct net_list *l, const spfc_addr *a)
 {
 	size_t i;
 
@@ -447,22 +447,52 @@ static void job_release(struct policy_job *j)
 	wake_parked(p);
 }
 
-static const uint64_t lat_bound[POLICY_LAT_BUCKETS] = {
-	1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000,
-	60000, UINT64_MAX,
-};
+/* Latency histogram: exact milliseconds below LAT_EXACT, then
+ * LAT_SUB buckets per doubling (under 1% wide), so a quantile read from
+ * it is within 1% of the true one; clamped to the least and greatest
+ * latency seen, it is exact when all answers took the same time. */
+static size_t lat_index(uint64_t ms)
+{
+	unsigned e = 0;
+	uint64_t v;
+
+	if (ms < POLICY_LAT_EXACT)
+		return (size_t)ms;
+	for (v = ms; v >= 2 * POLICY_LAT_EXACT && e < POLICY_LAT_OCTAVES - 1; v >>= 1)
+		e++;
+	if (v >= 2 * POLICY_LAT_EXACT)
+		v = 2 * POLICY_LAT_EXACT - 1;	/* beyond the last octave */
+	return POLICY_LAT_EXACT + e * POLICY_LAT_SUB +
+	       (size_t)((v - POLICY_LAT_EXACT) * POLICY_LAT_SUB / POLICY_LAT_EXACT);
+}
+
+/* The smallest latency that falls into bucket i, and the bucket's width. */
+static uint64_t lat_low(size_t i, uint64_t *width)
+{
+	size_t e, k;
+
+	if (i < POLICY_LAT_EXACT) {
+		*width = 1;
+		return i;
+	}
+	e = (i - POLICY_LAT_EXACT) / POLICY_LAT_SUB;
+	k = (i - POLICY_LAT_EXACT) % POLICY_LAT_SUB;
+	*width = ((uint64_t)POLICY_LAT_EXACT << e) / POLICY_LAT_SUB;
+	return ((uint64_t)POLICY_LAT_EXACT << e) + k * *width;
+}
 
 static void count_answer(struct policy_job *j, enum act act)
 {
 	struct policy *p = j->p;
 	uint64_t ms = uv_now(p->loop) - j->t0;
-	size_t i = 0;
 
 	p->st.answered++;
 	p->st.actions[act]++;
-	while (i + 1 < POLICY_LAT_BUCKETS && ms > lat_bound[i])
-		i++;
-	p->st.latency[i]++;
+	p->st.latency[lat_index(ms)]++;
+	if (p->st.answered == 1 || ms < p->st.lat_min)
+		p->st.lat_min = ms;
+	if (ms > p->st.lat_max)
+		p->st.lat_max = ms;
 }
 
 /* Turn the decision into the action text (policyd_spf.py's main loop),
@@ -477,7 +507,7 @@ static void deliver(struct policy_job *j)
 
 	/* before the answer: the next recipient's request may follow it */
 	if (j->pend_set)
-		cache_put(j->p->cache, j->instance, j->pend_ca, spfc_buf_str(&j->pend));
+		cache_put(j->cache, j->instance, j->pend_ca, spfc_buf_str(&j->pend));
 	spfc_buf_reset(line);
 	spfc_buf_reset(a);
 	rej = !cfg->enhanced_status_codes ? "550"
@@ -1200,7 +1230,8 @@ static char *put(char **room, const char *s)
 }
 
 struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
-				policy_done_cb cb, void *arg)
+				struct cache *cache, policy_done_cb cb,
+				void *arg)
 {
 	struct policy_job *j = job_new(p);
 	const struct config *cfg = p->cfg;
@@ -1216,6 +1247,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 	j->cfg = cfg;
 	j->cb = cb;
 	j->arg = arg;
+	j->cache = cache;
 	j->helo_res = SPFC_NONE;
 	j->stage = ST_DOMAIN_WL;
 	j->t0 = uv_now(p->loop);
@@ -1291,7 +1323,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		const char *at = j->sender ? strchr(j->sender, '@') : NULL;
 		j->helo = put(&room, at ? at + 1 : "unknown");
 	}
-	if (j->instance && cache_get(p->cache, j->instance, &ca, &ctext)) {
+	if (j->instance && cache_get(j->cache, j->instance, &ca, &ctext)) {
 		j->found = 1;
 		j->last_prepend = ca == CA_PREPEND;
 		if (!j->peruser) {
@@ -1319,11 +1351,11 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 		/* skip_addresses and Whitelist compare the address as sent:
 		 * an IPv4-mapped client matches IPv6 networks only. */
 		raw = j->ipaddr;
-		if (net_match(&cfg->skip_addresses, &raw)) {
+		if (policy_net_match(&cfg->skip_addresses, &raw)) {
 			bypass(j, "SPF check N/A for local connections - ");
 			goto run;
 		}
-		if (net_match(&cfg->whitelist, &raw)) {
+		if (policy_net_match(&cfg->whitelist, &raw)) {
 			bypass(j, "SPF skipped for whitelisted relay - ");
 			goto run;
 		}
@@ -1375,8 +1407,7 @@ void policy_cancel(struct policy_job *j)
 }
 
 struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
-			  const struct config *cfg, const char *hostname,
-			  size_t instances)
+			  const struct config *cfg, const char *hostname)
 {
 	struct policy *p = calloc(1, sizeof *p);
 
@@ -1387,8 +1418,7 @@ struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
 	p->cfg = cfg;
 	p->hostname = dup0(hostname ? hostname : "unknown");
 	p->max_jobs = POLICY_MAX_JOBS;
-	p->cache = cache_new(instances);
-	if (!p->hostname || !p->cache) {
+	if (!p->hostname) {
 		policy_free(p);
 		return NULL;
 	}
@@ -1405,7 +1435,6 @@ void policy_free(struct policy *p)
 		p->spare = j->pnext;
 		job_close(j);	/* disposed of by the loop when it had a timer */
 	}
-	cache_free(p->cache);
 	free(p->hostname);
 	free(p);
 }
@@ -1426,21 +1455,31 @@ void policy_set_max_jobs(struct policy *p, size_t n)
 	wake_parked(p);
 }
 
+/* The pct-th percentile (nearest rank) of the answers' latencies. */
 static uint64_t percentile(const struct policy_stats *st, unsigned pct)
 {
-	uint64_t total = 0, seen = 0;
+	uint64_t total = 0, seen = 0, rank, low, width, v;
 	size_t i;
 
 	for (i = 0; i < POLICY_LAT_BUCKETS; i++)
 		total += st->latency[i];
 	if (!total)
 		return 0;
-	for (i = 0; i < POLICY_LAT_BUCKETS; i++) {
+	rank = (total * pct + 99) / 100;
+	if (rank == 0)
+		rank = 1;
+	for (i = 0; i + 1 < POLICY_LAT_BUCKETS; i++) {
 		seen += st->latency[i];
-		if (seen * 100 >= total * pct)
-			return lat_bound[i];
+		if (seen >= rank)
+			break;
 	}
-	return lat_bound[POLICY_LAT_BUCKETS - 1];
+	low = lat_low(i, &width);
+	v = low + width / 2;
+	if (v < st->lat_min)
+		v = st->lat_min;
+	if (v > st->lat_max)
+		v = st->lat_max;
+	return v;
 }
 
 static void add_kv(spfc_buf *b, const char *k, uint64_t v)

@@ -19,6 +19,8 @@
 #include "config.h"
 #include "proto.h"
 
+struct cache;
+
 #include <spfc/buf.h>
 #include <stdint.h>
 
@@ -31,22 +33,23 @@ struct policy_job;
 typedef void (*policy_done_cb)(void *arg, const char *action);
 
 /* cfg and res are borrowed and must outlive the policy (see
- * policy_set_config).  hostname: this host's name, for %{r}.
- * instances: how many messages the per-instance cache remembers. */
+ * policy_set_config).  hostname: this host's name, for %{r}. */
 struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
-			  const struct config *cfg, const char *hostname,
-			  size_t instances);
+			  const struct config *cfg, const char *hostname);
 void policy_free(struct policy *p);
 /* Use another configuration for jobs started from now on. */
 void policy_set_config(struct policy *p, const struct config *cfg);
 
-/* Start answering q (copied).  cb runs once -- inside policy_start when
+/* Start answering q (copied).  cache: the per-instance answers of the
+ * client q came from (one per connection: instance ids are only unique
+ * within one Postfix instance), borrowed until the job ends.  cb runs once -- inside policy_start when
  * no DNS is needed (then NULL is returned), or later from the loop (the
  * job is freed after cb returns).  NULL without cb having run: out of
  * memory (answer "dunno" yourself). */
 struct policy_job *policy_start(struct policy *p,
 				const struct proto_request *q,
-				policy_done_cb cb, void *arg);
+				struct cache *cache, policy_done_cb cb,
+				void *arg);
 /* Stop a job that has not called back: its callback will not run. */
 void policy_cancel(struct policy_job *j);
 
@@ -60,15 +63,26 @@ size_t policy_inflight(const struct policy *p);
 #define POLICY_MAX_JOBS 10000
 void policy_set_max_jobs(struct policy *p, size_t n);
 
-/* Latency buckets of the statistics (upper bounds, ms). */
-#define POLICY_LAT_BUCKETS 16
+/* Latency histogram of the statistics (policy.c): milliseconds exact
+ * below POLICY_LAT_EXACT, then POLICY_LAT_SUB buckets per doubling over
+ * POLICY_LAT_OCTAVES doublings (up to about 2^23 ms; longer ones go in
+ * the last bucket). */
+#define POLICY_LAT_EXACT 128
+#define POLICY_LAT_SUB 128
+#define POLICY_LAT_OCTAVES 16
+#define POLICY_LAT_BUCKETS (POLICY_LAT_EXACT + POLICY_LAT_OCTAVES * POLICY_LAT_SUB)
 
 struct policy_stats {
 	uint64_t requests, answered, waited, deadlines;
 	uint64_t results[2][7];		/* [helo, mailfrom][spfc_result] */
 	uint64_t actions[7];		/* by enum act (policy.c) */
 	uint64_t latency[POLICY_LAT_BUCKETS];
+	uint64_t lat_min, lat_max;	/* least and greatest latency, ms */
 };
+
+/* Whether a is in the list (a bad entry ends the search: spf-engine's
+ * rule for its address lists, logged). */
+int policy_net_match(const struct net_list *l, const spfc_addr *a);
 
 /* One line with every counter, for the log (SIGUSR1, periodically). */
 void policy_stats_format(const struct policy *p, spfc_buf *out);
