@@ -209,6 +209,7 @@ void conn_input(struct conn *c, const char *buf, size_t len)
 		if (n == (size_t)-1) {
 			log_err(0, "out of memory reading a request");
 			c->eof = 1;
+			advance(c);	/* ends the connection */
 			return;
 		}
 		buf += n;

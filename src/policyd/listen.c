@@ -44,6 +44,7 @@
 #define LISTEN_DEFAULT_REQUEST 30	/* seconds for a request to arrive */
 #define LISTEN_RETIRED_MAX 16		/* old configurations kept until idle */
 #define LISTEN_LOG_EVERY_MS 60000	/* one line a minute per kind of trouble */
+#define LISTEN_ACCEPT_BATCH 64		/* connections taken per wake-up */
 #define LISTEN_TMP_NAME "/.policyd-spf-XXXXXX"	/* private directory */
 #define LISTEN_TMP_SOCK "s"			/* ... and the socket in it */
 
@@ -73,6 +74,10 @@ struct server {
 		uv_tcp_t tcp;
 	} h;
 	int bound;			/* h exists */
+	uv_poll_t lpoll;		/* accepting on h's descriptor */
+	int polling;			/* lpoll exists */
+	int lfd;			/* h's descriptor */
+	int reserve_fd;			/* kept for running out of them */
 	int is_unix;
 	/* the unix socket we made: its directory, name and identity */
 	int dirfd;
@@ -444,20 +449,6 @@ static const struct conn_ops client_ops = {
 
 /* ---- accepting ------------------------------------------------------------ */
 
-/* No memory for a client: take the connection off the queue and close
- * it, so the listener stays readable and is served again. */
-static void refuse_raw(struct server *s)
-{
-	uv_os_fd_t fd;
-	int c;
-
-	if (uv_fileno((uv_handle_t *)&s->h, &fd) != 0)
-		return;
-	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (c >= 0)
-		close(c);
-}
-
 static const spfc_addr loopback4 = {4, {127}};
 static const spfc_addr loopback6 = {6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
 
@@ -518,38 +509,45 @@ static int make_room(struct server *s)
 	return victim != NULL;
 }
 
-static void on_connection(uv_stream_t *server, int status)
+static void trouble(struct server *s, struct ratelog *rl, const char *what,
+		    const char *why)
 {
-	struct server *s = server->data;
-	struct client *cl;
 	spfc_buf m;
-	char peer[SPFC_ADDR_TEXT_MAX];
 
-	if (status < 0) {	/* e.g. EMFILE: libuv drops the connection */
-		spfc_buf_init(&m, 0);
-		spfc_buf_adds(&m, "cannot accept a connection: ");
-		spfc_buf_adds(&m, uv_strerror(status));
-		say_limited(s, &s->rl_accept, &m);
-		spfc_buf_free(&m);
-		return;
-	}
+	spfc_buf_init(&m, 0);
+	spfc_buf_adds(&m, what);
+	if (why)
+		spfc_buf_adds(&m, why);
+	say_limited(s, rl, &m);
+	spfc_buf_free(&m);
+}
+
+/* Serve one accepted connection fd (ours to close). */
+static void take(struct server *s, int fd)
+{
+	struct client *cl;
+	char peer[SPFC_ADDR_TEXT_MAX];
+	spfc_buf m;
+	int rc;
+
 	cl = calloc(1, sizeof *cl);
 	if (!cl || (cl->conn = conn_new(s->p, &client_ops, cl)) == NULL) {
 		free(cl);
-		refuse_raw(s);
-		spfc_buf_init(&m, 0);
-		spfc_buf_adds(&m, "out of memory for a new connection: closed");
-		say_limited(s, &s->rl_accept, &m);
-		spfc_buf_free(&m);
+		close(fd);
+		trouble(s, &s->rl_accept, "out of memory for a new connection: "
+			"closed", NULL);
 		return;
 	}
 	cl->s = s;
 	spfc_buf_init(&cl->wbuf, 0);
 	spfc_buf_init(&cl->outq, 0);
-	if (s->is_unix)
+	if (s->is_unix) {
 		uv_pipe_init(s->loop, &cl->h.pipe, 0);
-	else
+		rc = uv_pipe_open(&cl->h.pipe, fd);
+	} else {
 		uv_tcp_init(s->loop, &cl->h.tcp);
+		rc = uv_tcp_open(&cl->h.tcp, fd);
+	}
 	cl->h.pipe.data = cl;
 	uv_timer_init(s->loop, &cl->timer);
 	cl->timer.data = cl;
@@ -560,11 +558,8 @@ static void on_connection(uv_stream_t *server, int status)
 	s->list = cl;
 	s->clients++;
 	s->open++;
-	if (uv_accept(server, (uv_stream_t *)&cl->h) != 0) {
-		client_close(cl);
-		return;
-	}
-	if (s->stopping) {
+	if (rc != 0) {
+		close(fd);	/* the handle did not take it */
 		client_close(cl);
 		return;
 	}
@@ -590,6 +585,57 @@ static void on_connection(uv_stream_t *server, int status)
 	cl->active = cl->progress = uv_now(s->loop);
 	update_reading(cl);
 	client_rearm(cl);
+}
+
+/* Out of descriptors: give back the one kept for this, take the waiting
+ * connections off the queue and close them (their clients see the end
+ * at once instead of hanging), then keep one again. */
+static void shed(struct server *s, int lfd)
+{
+	int c;
+
+	if (s->reserve_fd >= 0) {
+		close(s->reserve_fd);
+		s->reserve_fd = -1;
+	}
+	while ((c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		close(c);
+		s->n.refused++;
+	}
+	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* The listener is readable: accept what waits (a batch at a time, so
+ * the clients already served get their turn).  Every connection taken
+ * off the queue is either served or closed: the listener never stays
+ * readable with nobody to read it. */
+static void on_listener(uv_poll_t *h, int status, int events)
+{
+	struct server *s = h->data;
+	int lfd = s->lfd, n, fd;
+
+	(void)events;
+	if (status < 0) {
+		trouble(s, &s->rl_accept, "listening socket: ", uv_strerror(status));
+		return;
+	}
+	for (n = 0; n < LISTEN_ACCEPT_BATCH && !s->stopping; n++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			take(s, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		trouble(s, &s->rl_accept, "cannot accept a connection: ",
+			strerror(errno));
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			shed(s, lfd);
+		return;
+	}
 }
 
 /* ---- statistics, reload, signals ---------------------------------------- */
@@ -746,6 +792,17 @@ static void reload(struct server *s)
 	spfc_buf_free(&m);
 }
 
+/* Stop accepting: the poll handle goes before the descriptor. */
+static void close_listener(struct server *s)
+{
+	if (s->polling)
+		uv_close((uv_handle_t *)&s->lpoll, NULL);
+	s->polling = 0;
+	if (s->bound)
+		uv_close((uv_handle_t *)&s->h, NULL);
+	s->bound = 0;
+}
+
 static void on_signal(uv_signal_t *h, int sig)
 {
 	struct server *s = h->data;
@@ -769,8 +826,7 @@ static void on_signal(uv_signal_t *h, int sig)
 		update_reading(cl);
 		conn_eof(cl->conn);
 	}
-	uv_close((uv_handle_t *)&s->h, NULL);
-	s->bound = 0;
+	close_listener(s);
 	uv_signal_stop(&s->sigterm);
 	uv_signal_stop(&s->sigint);
 	uv_signal_stop(&s->sighup);
@@ -859,6 +915,32 @@ static int socket_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
 }
 
 /* ---- binding -------------------------------------------------------------- */
+
+/* listen() on the bound handle's descriptor and watch it (on_listener);
+ * 0, or -1 with errno. */
+static int start_listening(struct server *s)
+{
+	uv_os_fd_t fd;
+
+	if (uv_fileno((uv_handle_t *)&s->h, &fd) != 0) {
+		errno = EBADF;
+		return -1;
+	}
+	s->lfd = fd;
+	if (listen(fd, LISTEN_BACKLOG) != 0)
+		return -1;
+	if (uv_poll_init_socket(s->loop, &s->lpoll, fd) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	s->lpoll.data = s;
+	s->polling = 1;
+	if (uv_poll_start(&s->lpoll, UV_READABLE, on_listener) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
 
 /* Something answers on the unix socket at path (a running server). */
 static int answers(const char *path)
@@ -978,8 +1060,8 @@ static int bind_unix(struct server *s, const char *path)
 		startup_error(tmp, ": the socket just bound is gone", NULL);
 		goto done;
 	}
-	if (uv_listen((uv_stream_t *)&s->h, LISTEN_BACKLOG, on_connection) != 0) {
-		startup_error("cannot listen on ", path, NULL);
+	if (start_listening(s) != 0) {
+		startup_error("cannot listen on ", path, ": ", strerror(errno), NULL);
 		goto done;
 	}
 	if (renameat(tmpfd, LISTEN_TMP_SOCK, s->dirfd, s->sock_name) != 0) {
@@ -1060,11 +1142,9 @@ static int bind_inet(struct server *s, const char *spec)
 	s->h.tcp.data = s;
 	s->bound = 1;
 	rc = uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&ss, 0);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&s->h, LISTEN_BACKLOG, on_connection);
-	if (rc != 0) {
+	if (rc != 0 || start_listening(s) != 0) {
 		startup_error("cannot listen on inet:", spec, ": ",
-			      uv_strerror(rc), NULL);
+			      rc ? uv_strerror(rc) : strerror(errno), NULL);
 		return -1;
 	}
 	if ((ss.ss_family == AF_INET &&
@@ -1084,9 +1164,10 @@ static int bind_inet(struct server *s, const char *spec)
 
 static void close_server(struct server *s)
 {
-	if (s->bound && !uv_is_closing((uv_handle_t *)&s->h))
-		uv_close((uv_handle_t *)&s->h, NULL);
-	s->bound = 0;
+	close_listener(s);
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
+	s->reserve_fd = -1;
 	if (s->handles_up) {
 		uv_close((uv_handle_t *)&s->sigterm, NULL);
 		uv_close((uv_handle_t *)&s->sigint, NULL);
@@ -1119,6 +1200,7 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 	s.orig = cfg;
 	s.config_path = config_path;
 	s.dirfd = -1;
+	s.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	apply_settings(&s, cfg);
 	if (cfg->user) {	/* before anything is made: nothing left behind */
 		uid_t uid;
@@ -1141,6 +1223,7 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 
 		if (!*path) {
 			fprintf(stderr, "policyd-spf: --listen %s: no socket path\n", addr);
+			close_server(&s);
 			return 2;
 		}
 		s.is_unix = 1;
