@@ -480,16 +480,18 @@ static int peer_allowed(struct server *s, struct client *cl, char *text, size_t 
 			     : spfc_addr_match(&a, &loopback6, 128);
 }
 
-/* Max_Clients are open: close the one idle longest, if any is idle. */
-static int make_room(struct server *s)
+/* Max_Clients are open besides the new client: close the one idle
+ * longest (no request in progress, none held, no answers queued), if
+ * any is idle. */
+static int make_room(struct server *s, const struct client *fresh)
 {
 	struct client *cl, *victim = NULL;
 	spfc_buf m;
 
 	for (cl = s->list; cl; cl = cl->next)
-		if (!cl->closing && cl->conn && conn_idle(cl->conn) &&
+		if (cl != fresh && !cl->closing && conn_idle(cl->conn) &&
 		    !queued(cl) && !cl->done &&
-		    (!victim || cl->progress < victim->progress))
+		    (!victim || cl->progress <= victim->progress))
 			victim = cl;
 	spfc_buf_init(&m, 0);
 	spfc_buf_adds(&m, "Max_Clients (");
@@ -577,7 +579,7 @@ static void take(struct server *s, int fd)
 		client_close(cl);
 		return;
 	}
-	if (s->open > s->max_clients && !make_room(s)) {
+	if (s->open > s->max_clients && !make_room(s, cl)) {
 		client_close(cl);
 		return;
 	}
