@@ -14,12 +14,29 @@
  * largest single cost.  Cannot fail: a line that cannot be sent is
  * dropped; a missing /dev/log is retried at most once every LOG_RETRY_S
  * seconds.
+ *
+ * Never blocks: the socket is non-blocking (also after a reconnect) and
+ * every send is MSG_DONTWAIT, so a syslog daemon that stops reading
+ * cannot stop the daemon, its answers or its SIGTERM.  A kernel queue
+ * holds only a few datagrams (net.unix.max_dgram_qlen, 10 by default),
+ * fewer than a batch, so when it is full (EAGAIN) a flush waits in poll()
+ * for a syslog daemon that reads: at most LOG_STALL_MS without a datagram
+ * going out, LOG_WAIT_MS in all.  A wait that runs out marks syslog
+ * stalled, and nothing waits again until a datagram goes out: a stopped
+ * syslog costs one wait of LOG_STALL_MS, then none.  Lines that cannot be
+ * sent, for whatever reason (a full queue, no syslog daemon), are
+ * counted; before the next line goes out (and at each flush, exit
+ * included) a line "N log lines dropped" is sent first, and the count
+ * starts again once syslog took it.  While that report cannot be sent,
+ * the lines after it are not tried either: they are counted too, so the
+ * report always comes before the next line that arrives.
  */
 #define _GNU_SOURCE	/* sendmmsg */
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +52,8 @@
 #define LOG_DGRAM_MAX (LOG_LINE_MAX + 128)	/* header + line */
 #define LOG_QUEUE 32		/* datagrams queued in batch mode */
 #define LOG_QUEUE_BYTES (16 * 1024)	/* bytes queued in batch mode */
+#define LOG_STALL_MS 20		/* syslog took nothing for this long: stalled */
+#define LOG_WAIT_MS 50		/* the most one flush waits for syslog */
 
 static int level = 1;
 static int to_stderr;
@@ -63,6 +82,10 @@ static struct mmsghdr qmsg[LOG_QUEUE];
 static struct iovec qiov[LOG_QUEUE];
 static unsigned qn;
 static int atexit_done;
+/* Lines not sent since the last report of them. */
+static unsigned long dropped;
+/* A wait for syslog ran out and no datagram went out since. */
+static int stalled;
 
 static void log_connect(void)
 {
@@ -75,7 +98,7 @@ static void log_connect(void)
 	if (now - last_try < LOG_RETRY_S)
 		return;
 	last_try = now;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
 	memset(&sa, 0, sizeof sa);
@@ -155,26 +178,153 @@ static int gone(int e)
 	return e == ECONNREFUSED || e == ENOTCONN || e == EBADF;
 }
 
+static size_t format(char *out, int prio, const char *msg, size_t len);
+
+static long long ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* What one flush (or one line outside batch mode) may still wait for
+ * syslog; all 0 at first: the clock is read only when a wait is due. */
+struct budget {
+	long long end;	/* the flush waits no longer than this */
+	long long quiet;	/* nor, since the last datagram went out, than this */
+	int moved;	/* a datagram went out since quiet was set */
+};
+
+/* A datagram went out: syslog reads. */
+static void progress(struct budget *b)
+{
+	b->moved = 1;
+	stalled = 0;
+}
+
+/* syslog's queue is full (EAGAIN): wait for room, within b; 1 when the
+ * send may be tried again.  A wait that runs out marks syslog stalled:
+ * from then on nothing waits until a datagram goes out again. */
+static int room(struct budget *b)
+{
+	struct pollfd p;
+	long long now, until;
+	int r;
+
+	if (stalled || fd < 0)
+		return 0;
+	now = ms_now();
+	if (b->end == 0)
+		b->end = now + LOG_WAIT_MS;
+	if (b->moved || b->quiet == 0) {
+		b->quiet = now + LOG_STALL_MS;
+		b->moved = 0;
+	}
+	until = b->quiet < b->end ? b->quiet : b->end;
+	while (now < until) {
+		p.fd = fd;
+		p.events = POLLOUT;
+		p.revents = 0;
+		r = poll(&p, 1, (int)(until - now));
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			break;
+		now = ms_now();
+	}
+	stalled = 1;
+	return 0;
+}
+
+/* syslog's queue is full (it does not read fast enough, or at all). */
+static int full(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK;
+}
+
+/* One datagram; 1 when syslog took it. */
+static int send_one(const char *d, size_t n, struct budget *b)
+{
+	int retried = 0;
+
+	while (fd >= 0) {
+		if (send(fd, d, n, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) {
+			progress(b);
+			return 1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (full(errno) && room(b))
+			continue;
+		if (gone(errno) && !retried) {
+			retried = 1;
+			reconnect();
+			continue;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* The count of dropped lines, sent before any other line; 1 when there
+ * was nothing to report or syslog took the report. */
+static int report_dropped(struct budget *b)
+{
+	char d[LOG_DGRAM_MAX], line[96];
+	int k;
+
+	if (dropped == 0)
+		return 1;
+	log_connect();
+	if (fd < 0)
+		return 0;
+	k = snprintf(line, sizeof line,
+		     "%lu log lines dropped (syslog did not take them)", dropped);
+	if (k < 0)
+		return 0;
+	if ((size_t)k >= sizeof line)
+		k = (int)sizeof line - 1;
+	if (!send_one(d, format(d, LOG_WARNING, line, (size_t)k), b))
+		return 0;
+	dropped = 0;
+	return 1;
+}
+
 void log_flush(void)
 {
+	struct budget b = { 0, 0, 0 };
 	unsigned sent = 0, i;
 	int retried = 0;
 
-	if (qn == 0)
+	if (qn == 0) {
+		(void)report_dropped(&b);
 		return;
+	}
+	if (!report_dropped(&b)) {
+		/* syslog still refuses: the queue goes where the others went */
+		dropped += qn;
+		qn = 0;
+		qused = 0;
+		return;
+	}
 	for (i = 0; i < qn; i++) {
 		memset(&qmsg[i], 0, sizeof qmsg[i]);
 		qmsg[i].msg_hdr.msg_iov = &qiov[i];
 		qmsg[i].msg_hdr.msg_iovlen = 1;
 	}
 	while (sent < qn && fd >= 0) {
-		int n = sendmmsg(fd, qmsg + sent, qn - sent, MSG_NOSIGNAL);
+		int n = sendmmsg(fd, qmsg + sent, qn - sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {
 			sent += (unsigned)n;
+			progress(&b);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && full(errno) && room(&b))
 			continue;
 		if (n < 0 && gone(errno) && !retried) {
 			retried = 1;
@@ -183,6 +333,7 @@ void log_flush(void)
 		}
 		break;	/* dropped: logging never stops the daemon */
 	}
+	dropped += qn - sent;
 	qn = 0;
 	qused = 0;
 }
@@ -214,11 +365,14 @@ static size_t format(char *out, int prio, const char *msg, size_t len)
 static void send_line(int prio, const char *msg, size_t len)
 {
 	static char d[LOG_DGRAM_MAX];
+	struct budget b = { 0, 0, 0 };
 	size_t n;
 
 	log_connect();
-	if (fd < 0)
+	if (fd < 0) {
+		dropped++;
 		return;
+	}
 	if (arm) {
 		n = format(qbuf + qused, prio, msg, len);
 		qiov[qn].iov_base = qbuf + qused;
@@ -231,12 +385,13 @@ static void send_line(int prio, const char *msg, size_t len)
 			arm();
 		return;
 	}
-	n = format(d, prio, msg, len);
-	if (send(fd, d, n, MSG_NOSIGNAL) < 0 && gone(errno)) {
-		reconnect();
-		if (fd >= 0)
-			(void)send(fd, d, n, MSG_NOSIGNAL);
+	if (!report_dropped(&b)) {
+		dropped++;
+		return;
 	}
+	n = format(d, prio, msg, len);
+	if (!send_one(d, n, &b))
+		dropped++;
 }
 
 /* Append s to line[*n], printable ASCII only, up to LOG_LINE_MAX. */
