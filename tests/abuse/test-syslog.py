@@ -170,6 +170,8 @@ def terminate(d, what, want_rc):
     except subprocess.TimeoutExpired:
         rc = None
     took = time.monotonic() - t0
+    if rc is not None:
+        print("     %s: SIGTERM took %.3f s" % (what, took))
     check("%s: SIGTERM ends the daemon within %.0f s while syslog is stalled"
           % (what, TERM_S), rc is not None and took <= TERM_S,
           "still running after %.1f s" % took if rc is None else "%.2f s" % took)
@@ -197,6 +199,7 @@ def scenario1(what, d, sink, wfd, rfd, tag):
     data = b"".join(req(n, tag) for n in range(MANY))
     got = exchange(wfd, rfd, data, MANY, ANSWER_S)
     took = time.monotonic() - t0
+    print("     %s: %d of %d answered in %.2f s" % (what, got, MANY, took))
     check("%s: %d requests answered within %d s while syslog is stalled"
           % (what, MANY, ANSWER_S), got == MANY,
           "%d answered in %.1f s" % (got, took))
