@@ -1,6 +1,7 @@
 /*
  * config.c - policyd-spf.conf: spf-engine's option table, its built-in
- * defaults, a strict line parser, the Per_User file, and the dump.
+ * defaults, a strict line parser, the Per_User file, the checks of
+ * --check-config, and the dump.
  *
  * What it is for: turning an spf-engine 3.0.4 configuration file into a
  * struct config, option by option, with the same names, values and
@@ -15,7 +16,10 @@
  * not applied at all (config_load returns -1).  Out of memory leaves the
  * option unchanged and makes the call return -1; the config stays valid
  * and can always be freed.  Text from the file that is quoted in a message
- * is clipped and has its control and non-ASCII bytes escaped.
+ * is clipped and has its control and non-ASCII bytes escaped.  The checks
+ * (config_check_per_user, config_check_user) only add problems; the
+ * second forks a child that takes the daemon's user, and a child that
+ * cannot is a warning, never a wrong answer about a file.
  */
 #include "config.h"
 
@@ -25,8 +29,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Bytes of file text quoted in one message, so a message stays readable. */
@@ -42,6 +49,10 @@
 #define DUMP_SEP " = "
 /* Bytes read from the file per read(2) call (a stack buffer). */
 #define READ_CHUNK 8192
+/* config_check_user: the files tried (main, Per_User) and the exit
+ * status of a child that could not become the user. */
+#define CHECK_FILES_MAX 2
+#define CHECK_CHILD_FAILED 111
 
 /* spf-engine's built-in defaults (policydspfsupp.defaultConfigData). */
 #define DEFAULT_DEBUG_LEVEL 1
@@ -219,31 +230,58 @@ static void add_int(spfc_buf *b, long long v)
 
 /* ---- problems -------------------------------------------------------- */
 
-/* Add the text of msg (taken, then freed) as a problem.  Returns -1 when
- * the problem is an error, 0 for a warning, so a setter can end with
+/* Add the text of msg (taken, then freed) as a problem on `line` of
+ * `file` (NULL: the main file; else copied).  Returns -1 when the problem
+ * is an error, 0 for a warning, so a setter can end with
  * `return add_problem(...)`.  Out of memory loses the message only. */
-static int add_problem(struct config *c, unsigned line, int error,
-		       spfc_buf *msg)
+static int add_problem_in(struct config *c, const char *file, unsigned line,
+			  int error, spfc_buf *msg)
 {
 	struct config_problem *v;
 	char *text = spfc_buf_take(msg);
+	char *f = NULL;
 
 	spfc_buf_free(msg);
-	if (!text)
+	if (!text || (file && !(f = dupn(file, strlen(file))))) {
+		free(text);
 		return error ? -1 : 0;
+	}
 	v = realloc(c->problems, (c->nproblems + 1) * sizeof *v);
 	if (!v) {
 		free(text);
+		free(f);
 		return error ? -1 : 0;
 	}
 	c->problems = v;
 	v[c->nproblems].line = line;
 	v[c->nproblems].error = error;
 	v[c->nproblems].text = text;
+	v[c->nproblems].file = f;
 	c->nproblems++;
 	if (error)
 		c->nerrors++;
 	return error ? -1 : 0;
+}
+
+static int add_problem(struct config *c, unsigned line, int error,
+		       spfc_buf *msg)
+{
+	return add_problem_in(c, NULL, line, error, msg);
+}
+
+/* Forget every problem of c. */
+static void problems_clear(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nproblems; i++) {
+		free(c->problems[i].text);
+		free(c->problems[i].file);
+	}
+	free(c->problems);
+	c->problems = NULL;
+	c->nproblems = 0;
+	c->nerrors = 0;
 }
 
 /* Start a message: the Per_User prefix, if any, then the option name. */
@@ -1005,6 +1043,7 @@ static int set_per_user(struct config *c, const struct option *o,
 		free(c->per_user);
 		free(c->per_user_path);
 		c->per_user = c->per_user_path = NULL;
+		c->per_user_line = 0;
 		return 0;
 	}
 	if (!comma)
@@ -1036,6 +1075,7 @@ static int set_per_user(struct config *c, const struct option *o,
 	free(c->per_user_path);
 	c->per_user = whole;
 	c->per_user_path = path;
+	c->per_user_line = line;
 	return 0;
 }
 
@@ -1355,8 +1395,6 @@ int config_init(struct config *c)
 
 void config_free(struct config *c)
 {
-	size_t i;
-
 	if (!c)
 		return;
 	free(c->path);
@@ -1378,9 +1416,7 @@ void config_free(struct config *c)
 	free(c->socket_group);
 	netlist_free(&c->listen_allow);
 	free(c->user);
-	for (i = 0; i < c->nproblems; i++)
-		free(c->problems[i].text);
-	free(c->problems);
+	problems_clear(c);
 	memset(c, 0, sizeof *c);
 }
 
@@ -1472,6 +1508,8 @@ int config_copy(struct config *dst, const struct config *src)
 		for (i = 0; dst->problems && i < src->nproblems; i++) {
 			dst->problems[i] = src->problems[i];
 			copy_str(&dst->problems[i].text, src->problems[i].text,
+				 &fail);
+			copy_str(&dst->problems[i].file, src->problems[i].file,
 				 &fail);
 			dst->nproblems++;
 		}
@@ -1640,12 +1678,33 @@ static int apply_pair(struct config *c, const char *s, size_t n,
 	return rc;
 }
 
+/* The errno that goes with a read_status (config_load's promise). */
+static int read_errno(enum read_status rs, int err)
+{
+	switch (rs) {
+	case RF_OPEN:
+	case RF_READ:
+		return err;
+	case RF_NOTREG:
+		return EINVAL;
+	case RF_BIG:
+		return EFBIG;
+	case RF_NOMEM:
+	case RF_OK:
+		break;
+	}
+	return ENOMEM;
+}
+
+/* Record why a file could not be read, as an error on `line` of the main
+ * file (0: not tied to a line), the message starting with `where`. */
 static void file_problem(struct config *c, const char *path,
-			 enum read_status rs, int err)
+			 enum read_status rs, int err, unsigned line,
+			 const char *where, const char *after)
 {
 	spfc_buf m;
 
-	msg_start(&m, NULL, NULL);
+	msg_start(&m, where, NULL);
 	switch (rs) {
 	case RF_OPEN:
 	case RF_READ:
@@ -1671,10 +1730,12 @@ static void file_problem(struct config *c, const char *path,
 		add_quoted_s(&m, path);
 		break;
 	}
-	add_problem(c, 0, 1, &m);
+	if (after)
+		spfc_buf_adds(&m, after);
+	add_problem(c, line, 1, &m);
 }
 
-int config_load(struct config *c, const char *path)
+static int load(struct config *c, const char *path, int missing_ok)
 {
 	unsigned seen[NOPTIONS];
 	struct line_iter it;
@@ -1686,14 +1747,22 @@ int config_load(struct config *c, const char *path)
 	int err = 0;
 
 	rs = read_file(path, &data, &err);
+	if (rs == RF_OPEN && err == ENOENT && missing_ok) {
+		struct stat st;
+
+		if (lstat(path, &st) != 0)	/* not a dangling link */
+			return 1;
+	}
 	if (rs != RF_OK) {
-		file_problem(c, path, rs, err);
+		file_problem(c, path, rs, err, 0, NULL, NULL);
+		errno = read_errno(rs, err);
 		return -1;
 	}
 	p = dups(path);
 	if (!p) {
 		spfc_buf_free(&data);
-		file_problem(c, path, RF_NOMEM, 0);
+		file_problem(c, path, RF_NOMEM, 0, 0, NULL, NULL);
+		errno = ENOMEM;
 		return -1;
 	}
 	free(c->path);
@@ -1713,23 +1782,23 @@ int config_load(struct config *c, const char *path)
 	return 0;
 }
 
+int config_load(struct config *c, const char *path)
+{
+	return load(c, path, 0);
+}
+
+int config_load_default(struct config *c, const char *path)
+{
+	return load(c, path, 1);
+}
+
 /* ---- Per_User -------------------------------------------------------- */
 
-/* Apply one per-user line's "Key=Value|Key=Value" settings to out. */
-static void apply_per_user(struct config *out, const char *path,
-			   const char *recipient, const char *s, size_t n,
-			   unsigned line)
+/* Apply one per-user line's "Key=Value|Key=Value" settings to out; its
+ * problems start with `where`. */
+static void apply_settings(struct config *out, const char *where,
+			   const char *s, size_t n, unsigned line)
 {
-	spfc_buf w;
-	const char *where;
-
-	spfc_buf_init(&w, 0);
-	spfc_buf_adds(&w, "Per_User file ");
-	add_quoted_s(&w, path);
-	spfc_buf_adds(&w, ", recipient ");
-	add_quoted_s(&w, recipient);
-	spfc_buf_adds(&w, ": ");
-	where = w.err ? "Per_User: " : spfc_buf_str(&w);
 	if (n == 0)
 		problem_q(out, line, 0, where, NULL, "no settings", NULL, 0,
 			  NULL);
@@ -1757,7 +1826,39 @@ static void apply_per_user(struct config *out, const char *path,
 				  "'|')",
 				  NULL, 0, NULL);
 	}
+}
+
+/* The same, the problems naming the file and the recipient. */
+static void apply_per_user(struct config *out, const char *path,
+			   const char *recipient, const char *s, size_t n,
+			   unsigned line)
+{
+	spfc_buf w;
+
+	spfc_buf_init(&w, 0);
+	spfc_buf_adds(&w, "Per_User file ");
+	add_quoted_s(&w, path);
+	spfc_buf_adds(&w, ", recipient ");
+	add_quoted_s(&w, recipient);
+	spfc_buf_adds(&w, ": ");
+	apply_settings(out, w.err ? "Per_User: " : spfc_buf_str(&w), s, n,
+		       line);
 	spfc_buf_free(&w);
+}
+
+/* A Per_User line without its comment, "recipient,settings": the
+ * recipient and the settings, each stripped (no comma: no settings). */
+static void split_user_line(const char *s, size_t n, const char **user,
+			    size_t *ulen, const char **rest, size_t *rlen)
+{
+	const char *comma = memchr(s, ',', n);
+
+	*user = s;
+	*ulen = comma ? (size_t)(comma - s) : n;
+	strip(user, ulen);
+	*rest = comma ? comma + 1 : s + n;
+	*rlen = (size_t)(s + n - *rest);
+	strip(rest, rlen);
 }
 
 int config_per_user(const struct config *base, const char *recipient,
@@ -1773,21 +1874,8 @@ int config_per_user(const struct config *base, const char *recipient,
 	if (!base->per_user_path || !recipient)
 		return 0;
 	rs = read_file(base->per_user_path, &data, &err);
-	switch (rs) {
-	case RF_OK:
-		break;
-	case RF_OPEN:
-	case RF_READ:
-		errno = err;
-		return -1;
-	case RF_NOTREG:
-		errno = EINVAL;
-		return -1;
-	case RF_BIG:
-		errno = EFBIG;
-		return -1;
-	case RF_NOMEM:
-		errno = ENOMEM;
+	if (rs != RF_OK) {
+		errno = read_errno(rs, err);
 		return -1;
 	}
 	rlen = strlen(recipient);
@@ -1795,7 +1883,7 @@ int config_per_user(const struct config *base, const char *recipient,
 	it.end = it.p + data.len;
 	it.no = 0;
 	while (!found && next_line(&it, &s, &n)) {
-		const char *comma, *user = s, *rest;
+		const char *user, *rest;
 		size_t ulen, restlen;
 
 		if (bad_line(NULL, s, n, it.no, NULL))
@@ -1803,10 +1891,7 @@ int config_per_user(const struct config *base, const char *recipient,
 		uncomment(&s, &n);
 		if (!n)
 			continue;
-		comma = memchr(s, ',', n);
-		user = s;
-		ulen = comma ? (size_t)(comma - s) : n;
-		strip(&user, &ulen);
+		split_user_line(s, n, &user, &ulen, &rest, &restlen);
 		if (ulen != rlen || memcmp(user, recipient, rlen) != 0)
 			continue;
 		found = 1;
@@ -1816,19 +1901,348 @@ int config_per_user(const struct config *base, const char *recipient,
 			return -1;
 		}
 		/* only this line's problems: base's were reported already */
-		while (out->nproblems)
-			free(out->problems[--out->nproblems].text);
-		free(out->problems);
-		out->problems = NULL;
-		out->nerrors = 0;
-		rest = comma ? comma + 1 : s + n;
-		restlen = (size_t)(s + n - rest);
-		strip(&rest, &restlen);
+		problems_clear(out);
 		apply_per_user(out, base->per_user_path, recipient, rest,
 			       restlen, it.no);
 	}
 	spfc_buf_free(&data);
 	return found;
+}
+
+/* ---- checks: the Per_User file, the daemon's user ------------------- */
+
+/* A recipient of the Per_User file and the line it is on. */
+struct rcpt_line {
+	const char *s;
+	size_t n;
+	unsigned line;
+};
+
+static int rcpt_cmp(const void *a, const void *b)
+{
+	const struct rcpt_line *x = a, *y = b;
+	size_t n = x->n < y->n ? x->n : y->n;
+	int d = memcmp(x->s, y->s, n);
+
+	if (d)
+		return d;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The first line of recipient (s, n) in the sorted v (it is there). */
+static unsigned first_line(const struct rcpt_line *v, size_t nv,
+			   const char *s, size_t n)
+{
+	struct rcpt_line key = {s, n, 0};
+	size_t lo = 0, hi = nv;
+
+	while (lo < hi) {	/* the first entry not below (s, n, 0) */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rcpt_cmp(&v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nv ? v[lo].line : 0;
+}
+
+/* Move the problems of `from` to the end of c, as problems of `file`. */
+static int move_problems(struct config *c, struct config *from,
+			 const char *file)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < from->nproblems; i++) {
+		spfc_buf m;
+
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, from->problems[i].text);
+		if (add_problem_in(c, file, from->problems[i].line,
+				   from->problems[i].error, &m) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* The recipients of the file's lines, sorted; NULL (and *nv 0) when there
+ * is none or no memory (then no line is said to be never used). */
+static struct rcpt_line *collect_recipients(const spfc_buf *data, size_t *nv)
+{
+	struct rcpt_line *v = NULL;
+	struct line_iter it;
+	const char *s, *user, *rest;
+	size_t n, ulen, rlen, cap = 0;
+
+	*nv = 0;
+	it.p = spfc_buf_str(data);
+	it.end = it.p + data->len;
+	it.no = 0;
+	while (next_line(&it, &s, &n)) {
+		if (bad_line(NULL, s, n, it.no, NULL))
+			continue;
+		uncomment(&s, &n);
+		if (!n)
+			continue;
+		split_user_line(s, n, &user, &ulen, &rest, &rlen);
+		if (!ulen)
+			continue;
+		if (*nv == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct rcpt_line *w = realloc(v, ncap * sizeof *w);
+
+			if (!w) {
+				free(v);
+				*nv = 0;
+				return NULL;
+			}
+			v = w;
+			cap = ncap;
+		}
+		v[*nv].s = user;
+		v[*nv].n = ulen;
+		v[*nv].line = it.no;
+		(*nv)++;
+	}
+	if (v)
+		qsort(v, *nv, sizeof *v, rcpt_cmp);
+	return v;
+}
+
+int config_check_per_user(struct config *c)
+{
+	struct config scratch;
+	struct rcpt_line *rv;
+	struct line_iter it;
+	enum read_status rs;
+	spfc_buf data;
+	const char *s, *user, *rest;
+	size_t n, ulen, rlen, nrv;
+	int err = 0, rc;
+
+	if (!c->per_user_path)
+		return 0;
+	rs = read_file(c->per_user_path, &data, &err);
+	if (rs != RF_OK) {
+		file_problem(c, c->per_user_path, rs, err, c->per_user_line,
+			     "Per_User: ",
+			     "; the main settings are used for every "
+			     "recipient");
+		return -1;
+	}
+	/* The lines' values are checked by applying them to a copy. */
+	if (config_copy(&scratch, c) < 0) {
+		spfc_buf_free(&data);
+		return oom(c, c->per_user_line, "Per_User: ", NULL);
+	}
+	problems_clear(&scratch);
+	rv = collect_recipients(&data, &nrv);
+	it.p = spfc_buf_str(&data);
+	it.end = it.p + data.len;
+	it.no = 0;
+	while (next_line(&it, &s, &n)) {
+		unsigned first;
+		spfc_buf w;
+
+		if (bad_line(&scratch, s, n, it.no, NULL))
+			continue;
+		uncomment(&s, &n);
+		if (!n)
+			continue;
+		split_user_line(s, n, &user, &ulen, &rest, &rlen);
+		if (!ulen) {
+			problem_q(&scratch, it.no, 0, NULL, NULL,
+				  "no recipient before the first ',' in ", s,
+				  n, "; the line is never used");
+			continue;
+		}
+		spfc_buf_init(&w, 0);
+		spfc_buf_adds(&w, "recipient ");
+		add_quoted(&w, user, ulen);
+		first = rv ? first_line(rv, nrv, user, ulen) : 0;
+		if (first && first != it.no) {
+			spfc_buf_adds(&w, " was given before (line ");
+			spfc_buf_addu(&w, first);
+			spfc_buf_adds(&w, "), which is the line used; "
+					  "this one never is");
+			add_problem(&scratch, it.no, 0, &w);
+			continue;
+		}
+		spfc_buf_adds(&w, ": ");
+		apply_settings(&scratch, w.err ? "" : spfc_buf_str(&w), rest,
+			       rlen, it.no);
+		spfc_buf_free(&w);
+	}
+	free(rv);
+	spfc_buf_free(&data);
+	rc = scratch.nerrors ? -1 : 0;
+	if (move_problems(c, &scratch, c->per_user_path) < 0)
+		rc = -1;
+	config_free(&scratch);
+	return rc;
+}
+
+/* Can the process open path for reading?  0, or the errno why not
+ * (EINVAL: not a regular file). */
+static int try_open(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int e = 0;
+
+	if (fd < 0)
+		return errno ? errno : EACCES;
+	if (fstat(fd, &st) != 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL;
+	close(fd);
+	return e;
+}
+
+/* In a child process: become uid/gid with name's groups, try the paths,
+ * and write the errno of each (0: readable) to fd.  Never returns. */
+static void check_as(const char *name, uid_t uid, gid_t gid,
+		     const char *const *paths, size_t np, int fd)
+{
+	int errs[CHECK_FILES_MAX];
+	size_t i, off = 0;
+
+	if (initgroups(name, gid) != 0 || setgid(gid) != 0 ||
+	    setuid(uid) != 0 || (uid != 0 && setuid(0) == 0))
+		_exit(CHECK_CHILD_FAILED);
+	for (i = 0; i < np; i++)
+		errs[i] = paths[i] ? try_open(paths[i]) : 0;
+	while (off < np * sizeof errs[0]) {
+		ssize_t k = write(fd, (char *)errs + off,
+				  np * sizeof errs[0] - off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			_exit(CHECK_CHILD_FAILED);
+		off += (size_t)k;
+	}
+	_exit(0);
+}
+
+/* Run check_as in a child and collect its answers into errs.  0, or -1
+ * with errno when the check could not be made. */
+static int check_in_child(const char *name, uid_t uid, gid_t gid,
+			  const char *const *paths, size_t np, int *errs)
+{
+	int fds[2], status, e = 0;
+	size_t off = 0;
+	pid_t pid;
+
+	if (pipe(fds) != 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		check_as(name, uid, gid, paths, np, fds[1]);
+	}
+	close(fds[1]);
+	while (off < np * sizeof errs[0]) {
+		ssize_t k = read(fds[0], (char *)errs + off,
+				 np * sizeof errs[0] - off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			break;
+	if (off < np * sizeof errs[0]) {
+		errno = EPERM;	/* the child could not become the user */
+		return -1;
+	}
+	return 0;
+}
+
+int config_check_user(struct config *c, const char *user)
+{
+	const char *paths[CHECK_FILES_MAX];
+	int errs[CHECK_FILES_MAX];
+	struct passwd *pw;
+	spfc_buf m;
+	char *name;
+	uid_t uid;
+	gid_t gid;
+	size_t i;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		msg_start(&m, NULL, NULL);
+		spfc_buf_adds(&m, "the daemon's user ");
+		add_quoted_s(&m, user);
+		spfc_buf_adds(&m, errno ? " cannot be looked up: "
+					: " does not exist");
+		if (errno)
+			spfc_buf_adds(&m, strerror(errno));
+		return add_problem(c, 0, 1, &m);
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (geteuid() != 0 && uid != geteuid())
+		return 1;
+	paths[0] = c->path;
+	paths[1] = c->per_user_path;
+	if (geteuid() != 0) {
+		for (i = 0; i < CHECK_FILES_MAX; i++)
+			errs[i] = paths[i] ? try_open(paths[i]) : 0;
+	} else {
+		name = dups(pw->pw_name);
+		if (!name)
+			return oom(c, 0, NULL, NULL);
+		if (check_in_child(name, uid, gid, paths, CHECK_FILES_MAX,
+				   errs) < 0) {
+			int e = errno;
+
+			free(name);
+			msg_start(&m, NULL, NULL);
+			spfc_buf_adds(&m, "cannot check the files as user ");
+			add_quoted_s(&m, user);
+			spfc_buf_adds(&m, ": ");
+			spfc_buf_adds(&m, strerror(e));
+			add_problem(c, 0, 0, &m);
+			return 0;
+		}
+		free(name);
+	}
+	for (i = 0; i < CHECK_FILES_MAX; i++) {
+		if (!paths[i] || !errs[i])
+			continue;
+		msg_start(&m, i ? "Per_User: " : NULL, NULL);
+		spfc_buf_adds(&m, "user ");
+		add_quoted_s(&m, user);
+		spfc_buf_adds(&m, " cannot read ");
+		add_quoted_s(&m, paths[i]);
+		spfc_buf_adds(&m, " (");
+		spfc_buf_adds(&m, errs[i] == EINVAL ? "not a regular file"
+						    : strerror(errs[i]));
+		spfc_buf_adds(&m, i ? "): run as that user, policyd-spf uses "
+				      "the main settings for every recipient"
+				    : "): run as that user, policyd-spf "
+				      "refuses to start");
+		add_problem(c, i ? c->per_user_line : 0, 0, &m);
+	}
+	return 0;
 }
 
 /* ---- output ---------------------------------------------------------- */
@@ -1941,6 +2355,10 @@ void config_dump(const struct config *c, spfc_buf *out)
 
 void config_problem_format(const struct config_problem *p, spfc_buf *out)
 {
+	if (p->file) {
+		spfc_buf_adds(out, p->file);
+		spfc_buf_adds(out, ": ");
+	}
 	if (p->line) {
 		spfc_buf_adds(out, "line ");
 		spfc_buf_addu(out, p->line);

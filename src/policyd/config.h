@@ -13,7 +13,11 @@
  * default for that option, and goes on, so the daemon can still answer
  * mail.  Errors (a value that cannot be used) and warnings (an unknown name,
  * a deprecated name) are told apart; `--check-config` exits non-zero on
- * errors.
+ * errors.  A file that cannot be read is an error of its own kind
+ * (config_load returns -1): the caller decides whether to run without it.
+ * The Per_User file is read at every request; config_check_per_user()
+ * reads it once more at start and on reload, so that its problems are
+ * reported as those of the main file.
  */
 #ifndef POLICYD_CONFIG_H
 #define POLICYD_CONFIG_H
@@ -68,6 +72,8 @@ struct config_problem {
 	unsigned line;		/* 0: not tied to a line */
 	int error;		/* 1 error, 0 warning */
 	char *text;
+	char *file;		/* the file `line` is in, when it is not the
+				 * main file (the Per_User file); else NULL */
 };
 
 struct config {
@@ -102,6 +108,7 @@ struct config {
 	int queue_id;			/* QueueID, default 1 */
 	char *per_user;			/* Per_User as written ("text,/path"), NULL */
 	char *per_user_path;		/* the path part */
+	unsigned per_user_line;		/* line of the main file that set it */
 
 	/* Listen mode (spfc's own options, not spf-engine's). */
 	char *listen;			/* Listen: unix:PATH or inet:HOST:PORT */
@@ -128,9 +135,37 @@ void config_free(struct config *c);
 
 /* Read and apply a file over the current values.  Returns 0 when the file
  * was read (problems, if any, are in c->problems), -1 when it could not be
- * opened or is not a regular file (a problem is recorded; the caller keeps
- * the defaults, as spf-engine does). */
+ * opened, is not a regular file or is too large (an error is recorded,
+ * nothing of the file is applied, and errno says why: ENOENT for a file
+ * that does not exist).  policyd-spf then refuses to run. */
 int config_load(struct config *c, const char *path);
+
+/* The same for the default path, which may be absent: a file that does
+ * not exist returns 1 and records nothing (the built-in defaults stay, as
+ * the Perl daemon's users run it); any other failure is as config_load. */
+int config_load_default(struct config *c, const char *path);
+
+/* Read the file named by Per_User (if any) once and record its problems
+ * in c as those of the main file: a file that cannot be read, is not a
+ * regular file or is too large is an error tied to the main file's
+ * Per_User line; the problems of its lines (bad values: errors; unknown
+ * names, names that cannot be set per user, empty settings, a line
+ * without a recipient or never used: warnings) have their line number in
+ * that file and problem.file set to its path.  Nothing is applied to c.
+ * For the start and for a reload (listen.c), after config_load.  Returns
+ * 0 when no error was found, -1 otherwise (out of memory included). */
+int config_check_per_user(struct config *c);
+
+/* For --check-config: can `user` (the user the daemon will run as, a
+ * name) open the main file (c->path, when set) and the Per_User file for
+ * reading?  As root the check runs in a child process that takes the
+ * user's groups, group and user id and tries open(2), so permissions,
+ * ACLs and the directories on the way all count.  A file the user cannot
+ * read is a warning (the daemon would refuse to start, or read no
+ * Per_User settings).  Returns 0 when checked, 1 when it could not be
+ * (not root and not that user: nothing recorded), -1 when there is no
+ * such user (an error recorded). */
+int config_check_user(struct config *c, const char *user);
 
 /* Apply one "Name = value" pair (used by the file parser and by Per_User
  * lines).  `line` is the line number for messages (0 if none).  Returns 0,
@@ -162,8 +197,9 @@ int config_reason_render(const char *tmpl, const char *rejectdefer,
 			 const char *spf, const char *url, spfc_buf *out);
 
 /* Append one problem as text: "line N: TEXT" (just TEXT when it is not
- * tied to a line).  The caller adds the file name and "error"/"warning"
- * as it likes. */
+ * tied to a line).  A problem of another file (p->file: the Per_User
+ * file) starts with that file's name: "FILE: line N: TEXT".  The caller
+ * adds the main file's name and "error"/"warning" as it likes. */
 void config_problem_format(const struct config_problem *p, spfc_buf *out);
 
 #endif

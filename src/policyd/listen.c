@@ -735,6 +735,8 @@ static void reload(struct server *s)
 		return;
 	}
 	rc = config_load(n, s->config_path);
+	if (rc == 0 && config_check_per_user(n) < 0 && !n->nerrors)
+		n->nerrors++;	/* out of memory reading it */
 	if (rc < 0 || n->nerrors) {
 		for (i = 0; i < n->nproblems; i++)
 			log_msg2(0, "reload: ", n->problems[i].text);

@@ -12,6 +12,7 @@
 #include <spfc/buf.h>
 #include <spfc/spfc.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -974,6 +975,163 @@ static void test_per_user(void)
 	free(p);
 }
 
+/* Does c have a problem of `file` (NULL: the main file) on `line`? */
+static int has_in(const struct config *c, const char *file, unsigned line,
+		  int error, const char *part)
+{
+	size_t i;
+
+	for (i = 0; i < c->nproblems; i++) {
+		const struct config_problem *pr = &c->problems[i];
+
+		if (pr->line == line && pr->error == error &&
+		    strstr(pr->text, part) &&
+		    (file ? pr->file && strcmp(pr->file, file) == 0
+			  : pr->file == NULL))
+			return 1;
+	}
+	return 0;
+}
+
+/* config_check_per_user on a Per_User file holding text: its return
+ * value, the number of problems, and the line of the first one. */
+static void check_user_text(const char *text, int want_rc, size_t want_n,
+			    unsigned want_line)
+{
+	struct config c;
+	char *p = temp_file(text, strlen(text));
+	spfc_buf v;
+
+	CHECK(p != NULL);
+	CHECK(config_init(&c) == 0);
+	if (p) {
+		spfc_buf_init(&v, 0);
+		spfc_buf_adds(&v, "text,");
+		spfc_buf_adds(&v, p);
+		CHECK(config_set(&c, "Per_User", spfc_buf_str(&v), 1) == 0);
+		spfc_buf_free(&v);
+		CHECK(config_check_per_user(&c) == want_rc);
+		CHECK(c.nproblems == want_n);
+		if (want_n && c.nproblems)
+			CHECK(c.problems[0].line == want_line &&
+			      strstr(c.problems[0].text, "no recipient"));
+		unlink(p);
+		free(p);
+	}
+	config_free(&c);
+}
+
+static void test_check_per_user(void)
+{
+	struct config c, d;
+	char *p = path_of("users.txt");
+	spfc_buf v;
+	size_t i, before;
+	int lines_ok = 1;
+
+	/* no Per_User: nothing to check */
+	CHECK(config_init(&c) == 0);
+	CHECK(config_check_per_user(&c) == 0 && c.nproblems == 0);
+
+	/* every problem of the file, with its line there */
+	spfc_buf_init(&v, 0);
+	spfc_buf_adds(&v, "text,");
+	spfc_buf_adds(&v, p);
+	CHECK(config_set(&c, "Per_User", spfc_buf_str(&v), 7) == 0);
+	spfc_buf_free(&v);
+	CHECK(c.per_user_line == 7);
+	CHECK(config_check_per_user(&c) == -1);
+	if (getenv("TEST_CONFIG_VERBOSE"))
+		show_problems(&c);
+	CHECK(has_in(&c, p, 4, 0, "recipient \"strict@example.com\" was "
+				  "given before (line 3)"));
+	CHECK(has_in(&c, p, 5, 0, "TestOnly cannot be set per user"));
+	CHECK(has_in(&c, p, 5, 0, "unknown name \"Frobnicate\""));
+	CHECK(has_in(&c, p, 5, 0, "Mock cannot be set per user"));
+	CHECK(has_in(&c, p, 5, 1, "recipient \"odd@example.com\": "
+				  "Void_Limit: \"x\" is not a whole number"));
+	CHECK(has_in(&c, p, 5, 0, "an empty setting"));
+	CHECK(has_in(&c, p, 6, 0, "recipient \"bare@example.com\": no "
+				  "settings"));
+	CHECK(c.nproblems == 7 && c.nerrors == 1);
+	for (i = 0; i < c.nproblems; i++)
+		if (i && c.problems[i].line < c.problems[i - 1].line)
+			lines_ok = 0;
+	CHECK(lines_ok);	/* in the order of the file */
+	/* nothing of the file is applied to the main settings */
+	CHECK(c.mail_from_reject == POL_FAIL && c.permerror_reject == 0 &&
+	      c.void_limit == 2);
+	/* a copy keeps the file of each problem */
+	CHECK(config_copy(&d, &c) == 0);
+	CHECK(has_in(&d, p, 5, 1, "Void_Limit"));
+	config_free(&d);
+	/* the formatted text names the file */
+	spfc_buf_init(&v, 0);
+	config_problem_format(&c.problems[0], &v);
+	CHECK(strncmp(spfc_buf_str(&v), p, strlen(p)) == 0 &&
+	      strstr(spfc_buf_str(&v), ": line 4: recipient "));
+	spfc_buf_free(&v);
+	config_free(&c);
+
+	/* a file that cannot be read: an error on the main file's line */
+	CHECK(config_init(&c) == 0);
+	CHECK(config_set(&c, "Per_User", "text,/nonexistent/users", 12) == 0);
+	before = c.nproblems;
+	CHECK(config_check_per_user(&c) == -1);
+	CHECK(c.nproblems == before + 1 && c.nerrors == 1);
+	CHECK(has_in(&c, NULL, 12, 1, "Per_User: cannot open "
+				      "\"/nonexistent/users\": No such file"));
+	config_free(&c);
+
+	/* not a regular file */
+	CHECK(config_init(&c) == 0);
+	CHECK(config_set(&c, "Per_User", "text,/tmp", 2) == 0);
+	CHECK(config_check_per_user(&c) == -1);
+	CHECK(has_in(&c, NULL, 2, 1, "\"/tmp\" is not a regular file"));
+	config_free(&c);
+
+	/* a clean file has no problem; a line without a recipient has one */
+	free(p);
+	check_user_text("# ok\na@example.com,HELO_reject=Fail\n", 0, 0, 0);
+	check_user_text("a@example.com,HELO_reject=Fail\n"
+			" ,HELO_reject=False\n", 0, 1, 2);
+}
+
+static void test_load_errno(void)
+{
+	struct config c;
+
+	CHECK(config_init(&c) == 0);
+	errno = 0;
+	CHECK(config_load(&c, "/nonexistent/policyd-spf.conf") == -1);
+	CHECK(errno == ENOENT);
+	CHECK(config_load(&c, "/tmp") == -1 && errno == EINVAL);
+	CHECK(c.nproblems == 2 && c.nerrors == 2);
+	/* the default path may be absent: nothing recorded */
+	CHECK(config_load_default(&c, "/nonexistent/policyd-spf.conf") == 1);
+	CHECK(c.nproblems == 2);
+	/* but present and unusable, it is an error as any other: a
+	 * directory, a link to nowhere */
+	CHECK(config_load_default(&c, "/tmp") == -1 && c.nproblems == 3);
+	{
+		char link[] = "/tmp/test_config.linkXXXXXX";
+		int fd = mkstemp(link);
+
+		CHECK(fd >= 0);
+		if (fd >= 0) {
+			close(fd);
+			unlink(link);
+			CHECK(symlink("/nonexistent/policyd-spf.conf", link) ==
+			      0);
+			CHECK(config_load_default(&c, link) == -1 &&
+			      errno == ENOENT && c.nproblems == 4);
+			unlink(link);
+		}
+	}
+	CHECK(load(&c, "small.conf") == 0);
+	config_free(&c);
+}
+
 static void test_reason_render(void)
 {
 	spfc_buf b;
@@ -1088,6 +1246,8 @@ int main(int argc, char **argv)
 	test_dump();
 	test_copy();
 	test_per_user();
+	test_check_per_user();
+	test_load_errno();
 	test_reason_render();
 	test_sample();
 	return DONE();
