@@ -7,8 +7,16 @@
  * clients on a unix or TCP socket (listen.c).  Both run on one libuv loop.
  *
  * Three error tiers (as Postfix): bad input -> logged, answered dunno;
- * broken environment (no resolver, unusable listen address) -> a message
- * and exit 1 before serving; a broken invariant -> abort.
+ * broken environment (no resolver, unusable listen address, a
+ * configuration file that cannot be read, no client on standard input or
+ * output in spawn mode) -> a message on stderr and in syslog, and exit 1
+ * before serving (Postfix then defers the mail, 451 4.3.5: nothing is
+ * decided with settings the administrator did not write); a broken
+ * invariant -> abort.
+ *
+ * Standard descriptors that are closed at start are filled with
+ * /dev/null first thing, so that nothing opened later (the log socket, a
+ * DNS socket) takes their number and receives answers or messages.
  */
 #include "config.h"
 #include "cache.h"
@@ -24,6 +32,7 @@
 #include <spfc/zone.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,8 +52,12 @@
 
 static const char usage_text[] =
 	"usage: policyd-spf [--listen unix:PATH|inet:HOST:PORT] [--dns HOST[:PORT][,...]]\n"
-	"                   [--zone FILE] [--check-config] [--stderr] [CONFIG]\n"
+	"                   [--zone FILE] [--socket-owner USER[:GROUP]] [--stderr] [CONFIG]\n"
+	"       policyd-spf --check-config [--user NAME] [--socket-owner USER[:GROUP]] [CONFIG]\n"
 	"       policyd-spf --help | --version\n";
+
+/* The standard descriptors, 0..2. */
+#define STD_FDS 3
 
 struct spawn {
 	uv_loop_t *loop;
@@ -215,37 +228,90 @@ static int run_spawn(uv_loop_t *loop, struct policy *p)
 
 /* ---- set-up --------------------------------------------------------------- */
 
-static void print_problems(const struct config *cfg, FILE *f)
+/* The file a problem is in: the Per_User file, or the main file (the
+ * path asked for when it was not read). */
+static const char *problem_file(const struct config *cfg,
+				const struct config_problem *pr, const char *path)
+{
+	return pr->file ? pr->file : cfg->path ? cfg->path : path;
+}
+
+/* "FILE: line N: error: TEXT", one per problem, for --check-config. */
+static void print_problems(const struct config *cfg, const char *path, FILE *f)
 {
 	size_t i;
 
 	for (i = 0; i < cfg->nproblems; i++) {
 		const struct config_problem *pr = &cfg->problems[i];
-		fprintf(f, "%s: ", cfg->path ? cfg->path : "config");
+		fprintf(f, "%s: ", problem_file(cfg, pr, path));
 		if (pr->line)
 			fprintf(f, "line %u: ", pr->line);
 		fprintf(f, "%s: %s\n", pr->error ? "error" : "warning", pr->text);
 	}
 }
 
-static void log_problems(const struct config *cfg)
+/* The same to syslog, in spf-engine's style ("ERROR: FILE line N: ..."). */
+static void log_problems(const struct config *cfg, const char *path)
 {
 	size_t i;
 
 	for (i = 0; i < cfg->nproblems; i++) {
+		const struct config_problem *pr = &cfg->problems[i];
 		spfc_buf m;
 		spfc_buf_init(&m, 0);
-		spfc_buf_adds(&m, cfg->problems[i].error ? "ERROR: " : "WARNING: ");
-		spfc_buf_adds(&m, cfg->path ? cfg->path : "config");
-		if (cfg->problems[i].line) {
+		spfc_buf_adds(&m, pr->error ? "ERROR: " : "WARNING: ");
+		spfc_buf_adds(&m, problem_file(cfg, pr, path));
+		if (pr->line) {
 			spfc_buf_adds(&m, " line ");
-			spfc_buf_addu(&m, cfg->problems[i].line);
+			spfc_buf_addu(&m, pr->line);
 		}
 		spfc_buf_adds(&m, ": ");
-		spfc_buf_adds(&m, cfg->problems[i].text);
+		spfc_buf_adds(&m, pr->text);
 		log_err(0, spfc_buf_str(&m));
 		spfc_buf_free(&m);
 	}
+}
+
+/* fds 0..2 that were closed at start (now /dev/null), and whether log
+ * lines are copied to stderr. */
+static int std_closed[STD_FDS];
+static int log_copies_stderr;
+
+/* A start-up failure: one line on stderr (unless it was closed) and in
+ * syslog. */
+static void fail_msg(const char *a, const char *b)
+{
+	spfc_buf m;
+
+	spfc_buf_init(&m, 0);
+	spfc_buf_adds(&m, a);
+	if (b)
+		spfc_buf_adds(&m, b);
+	if (!std_closed[2] && !log_copies_stderr)
+		fprintf(stderr, "policyd-spf: %s\n", spfc_buf_str(&m));
+	log_err(0, spfc_buf_str(&m));
+	spfc_buf_free(&m);
+}
+
+/* Which of fds 0..2 are closed; each closed one is opened on /dev/null
+ * so that no later socket or file gets its number.  -1 when /dev/null
+ * cannot be opened (nothing else is safe to open then). */
+static int fill_std_fds(int closed[STD_FDS])
+{
+	int fd;
+
+	for (fd = 0; fd < STD_FDS; fd++) {
+		closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+		if (closed[fd]) {
+			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+			if (n != fd) {	/* the lowest free number: fd */
+				if (n >= 0)
+					close(n);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 static int make_resolver(const char *dns, const char *zonefile, spfc_zone **zone,
@@ -296,6 +362,51 @@ static void on_spawn_term(uv_signal_t *h, int sig)
 	raise(sig);
 }
 
+/* --check-config: print the settings and every problem, then one closing
+ * line whose counts are those of the lines printed.  0, or 1 on errors. */
+static int check_config(struct config *cfg, const char *path, int loaded,
+			int missing, const char *user, const char *dns,
+			const char *zonefile)
+{
+	spfc_zone *zone = NULL;
+	spfc_resolver *res = NULL;
+	size_t errors, warnings;
+	int resolver_failed = 0, unchecked = 0;
+	spfc_buf out;
+
+	if (loaded && user)
+		unchecked = config_check_user(cfg, user) == 1;
+	spfc_buf_init(&out, 0);
+	config_dump(cfg, &out);
+	fputs(spfc_buf_str(&out), stdout);
+	spfc_buf_free(&out);
+	fflush(stdout);
+	if (missing)
+		fprintf(stderr, "%s: warning: no such file; the built-in defaults "
+			"are used\n", path);
+	print_problems(cfg, path, stderr);
+	if (unchecked)
+		fprintf(stderr, "policyd-spf: note: not run as root: the files "
+			"were not checked as user %s\n", user);
+	else if (loaded && !user && geteuid() == 0)
+		fprintf(stderr, "policyd-spf: note: the files were not checked "
+			"as the daemon's user: give --user NAME (spawn mode: the "
+			"user= of master.cf)\n");
+	if (loaded && make_resolver(dns, zonefile, &zone, &res) < 0)
+		resolver_failed = 1;
+	spfc_resolver_free(res);
+	spfc_zone_free(zone);
+	errors = cfg->nerrors + (size_t)resolver_failed;
+	warnings = cfg->nproblems - cfg->nerrors + (size_t)(missing != 0);
+	if (errors) {
+		fprintf(stderr, "policyd-spf: %s: %zu error(s), %zu warning(s)\n",
+			path, errors, warnings);
+		return 1;
+	}
+	printf("# %s: OK, 0 error(s), %zu warning(s)\n", path, warnings);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -303,14 +414,18 @@ int main(int argc, char **argv)
 		{"dns", required_argument, NULL, 'd'},
 		{"zone", required_argument, NULL, 'z'},
 		{"check-config", no_argument, NULL, 'c'},
+		{"user", required_argument, NULL, 'u'},
+		{"socket-owner", required_argument, NULL, 'o'},
 		{"stderr", no_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *listen_addr = NULL, *dns = NULL, *zonefile = NULL;
-	const char *path = CONFIG_DEFAULT_PATH;
-	int check = 0, to_stderr = 0, opt, rc;
+	const char *path = CONFIG_DEFAULT_PATH, *check_user = NULL;
+	const char *socket_owner = NULL;
+	int check = 0, to_stderr = 0, opt, rc, explicit_path = 0, missing = 0;
+	int stdfds;
 	struct config cfg;
 	spfc_zone *zone = NULL;
 	spfc_resolver *res = NULL, *cached = NULL;
@@ -321,6 +436,9 @@ int main(int argc, char **argv)
 	struct policy *pol;
 	char host[256];
 
+	/* First: closed standard descriptors (no Postfix on the other end)
+	 * get /dev/null before anything is opened. */
+	stdfds = fill_std_fds(std_closed);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h?", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -328,6 +446,8 @@ int main(int argc, char **argv)
 		case 'd': dns = optarg; break;
 		case 'z': zonefile = optarg; break;
 		case 'c': check = 1; break;
+		case 'u': check_user = optarg; break;
+		case 'o': socket_owner = optarg; break;
 		case 'e': to_stderr = 1; break;
 		case 'V': printf("policyd-spf (spfc) %s\n", SPFC_VERSION); return 0;
 		case 'h': fputs(usage_text, stdout); return 0;
@@ -342,8 +462,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
 		path = argv[optind++];
+		explicit_path = 1;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "policyd-spf: unexpected argument: %s\n", argv[optind]);
 		return 2;
@@ -352,38 +474,81 @@ int main(int argc, char **argv)
 		fprintf(stderr, "policyd-spf: --dns and --zone cannot be used together\n");
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	log_open("policyd-spf", to_stderr || check);
-	if (config_init(&cfg) < 0) {
-		fprintf(stderr, "policyd-spf: out of memory\n");
+	if (check_user && !check) {
+		fprintf(stderr, "policyd-spf: --user is only for --check-config (it "
+			"names the user the daemon runs as; it does not change user)\n");
+		return 2;
+	}
+	if (stdfds < 0) {
+		if (!std_closed[2])
+			fprintf(stderr, "policyd-spf: a standard descriptor is closed "
+				"and /dev/null cannot be opened\n");
 		return 1;
 	}
-	rc = config_load(&cfg, path);
+	signal(SIGPIPE, SIG_IGN);
+	log_copies_stderr = (to_stderr || check) && !std_closed[2];
+	log_open("policyd-spf", log_copies_stderr);
+	if (config_init(&cfg) < 0) {
+		fail_msg("out of memory", NULL);
+		return 1;
+	}
+	/* --socket-owner is checked as Socket_Owner is (bad usage first),
+	 * and applied over the file's value. */
+	if (socket_owner && config_set(&cfg, "Socket_Owner", socket_owner, 0) < 0) {
+		fprintf(stderr, "policyd-spf: --socket-owner: %s\n",
+			cfg.nproblems ? cfg.problems[cfg.nproblems - 1].text
+				      : "out of memory");
+		config_free(&cfg);
+		return 2;
+	}
+	rc = explicit_path ? config_load(&cfg, path)
+			   : config_load_default(&cfg, path);
+	if (rc == 1) {
+		missing = 1;
+		rc = 0;
+	}
+	if (rc == 0 && socket_owner)
+		config_set(&cfg, "Socket_Owner", socket_owner, 0);
+	if (rc == 0)
+		config_check_per_user(&cfg);
 	log_set_level(cfg.debug_level);
 	if (!listen_addr)
 		listen_addr = cfg.listen;
 	if (check) {
-		spfc_buf out;
-		spfc_buf_init(&out, 0);
-		config_dump(&cfg, &out);
-		fputs(spfc_buf_str(&out), stdout);
-		spfc_buf_free(&out);
-		print_problems(&cfg, stderr);
-		if (rc == 0 && make_resolver(dns, zonefile, &zone, &res) < 0)
-			rc = -1;
-		spfc_resolver_free(res);
-		spfc_zone_free(zone);
-		if (rc < 0 || cfg.nerrors) {
-			fprintf(stderr, "policyd-spf: %s: %zu error(s)\n", path,
-				cfg.nerrors + (rc < 0 ? 1 : 0));
-			config_free(&cfg);
-			return 1;
-		}
-		printf("# %s: OK\n", path);
+		if (!check_user && listen_addr)
+			check_user = cfg.user;
+		rc = check_config(&cfg, path, rc == 0, missing, check_user, dns,
+				  zonefile);
 		config_free(&cfg);
-		return 0;
+		return rc;
 	}
-	log_problems(&cfg);
+	if (rc < 0) {
+		/* Fail closed: the file the administrator named (or the
+		 * default one, present but unreadable) holds settings that
+		 * would otherwise be silently dropped. */
+		const char *why = cfg.nproblems ? cfg.problems[cfg.nproblems - 1].text
+						: "cannot be read";
+		fail_msg(why, "; not starting without its settings");
+		config_free(&cfg);
+		return 1;
+	}
+	if (!listen_addr && (std_closed[0] || std_closed[1])) {
+		fail_msg(std_closed[0] ? "standard input is closed"
+				       : "standard output is closed",
+			 "; spawn mode answers a Postfix client there (start "
+			 "it from master.cf, or use --listen); exiting");
+		config_free(&cfg);
+		return 1;
+	}
+	if (missing) {
+		spfc_buf m;
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, path);
+		spfc_buf_adds(&m, " does not exist; the built-in defaults are used");
+		log_msg(1, spfc_buf_str(&m));
+		spfc_buf_free(&m);
+	}
+	log_problems(&cfg, path);
 	if (cfg.default_seed_only) {
 		spfc_buf m;
 		spfc_buf_init(&m, 0);
