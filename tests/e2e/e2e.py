@@ -15,9 +15,16 @@
 #     Authentication-Results or X-Comment) with the expected text, placed
 #     above the message, and the message as sent (header block and body)
 #     byte for byte below what Postfix and the policy service prepended.
-# Each scenario runs once per mode (spawn, listen).  A last check waits for
-# the queue to drain and accounts for every delivered file: nothing
-# delivered for a rejected scenario, nothing delivered twice.
+# Each scenario runs once per mode (spawn, listen); the scenarios of the
+# default configuration run a third time (mode chroot) through the second
+# Postfix instance, whose master.cf is Debian's stock one (smtpd chrooted on
+# port 25), decided by the listen-mode daemon it reaches as
+# unix:private/policy-spf.  One more check sends to that instance's
+# chrooted listener on 2546, whose policy socket is outside the chroot:
+# every recipient gets 451 4.3.5, as with the set-up documented before.
+# A last check waits for both queues to drain and accounts for every
+# delivered file: nothing delivered for a rejected scenario, nothing
+# delivered twice.
 #
 # The test message is message.txt with @NAME@ (scenario.mode, also the
 # Message-ID), @FROM@ and @TO@ filled in; it has In-Reply-To and a
@@ -40,7 +47,13 @@ import time
 SPAWN_PORTS = {'default': 2525, 'ar': 2526, 'permerror': 2527,
                'tempdefer': 2528}
 LISTEN_PORT_OFFSET = 10
-MODES = ('spawn', 'listen')
+MODES = ('spawn', 'listen', 'chroot')
+# The stock instance (run-e2e.sh's DIR/c): smtpd chrooted on port 25 with
+# check_policy_service unix:private/policy-spf; and on 2546 with a socket
+# outside the chroot.
+CHROOT_PORT = 25
+OUTSIDE_CHROOT_PORT = 2546
+CHROOT_CONF = 'default'
 # How long a delivery may take to show up in a Maildir, and the queue to
 # drain at the end (seconds).  Generous: only reached on failure.
 DELIVERY_WAIT = 60
@@ -223,6 +236,8 @@ def send(s, mode, rcpts, msgfile):
     port = SPAWN_PORTS[s['conf']]
     if mode == 'listen':
         port += LISTEN_PORT_OFFSET
+    elif mode == 'chroot':
+        port = s.get('port', CHROOT_PORT)
     cmd = ['swaks', '--server', '127.0.0.1', '--port', str(port),
            '--ehlo', s['helo'], '--from', s['sender'] or '<>',
            '--to', ','.join(rcpts), '--data', '@' + msgfile,
@@ -230,7 +245,7 @@ def send(s, mode, rcpts, msgfile):
     if s['client']:
         cmd += ['--xclient-addr', s['client'],
                 '--xclient-name', '[UNAVAILABLE]']
-    if s['expect'][0] == 'reject':
+    if s['expect'][0] in ('reject', 'reply'):
         cmd += ['--quit-after', 'RCPT']
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        stdin=subprocess.DEVNULL, timeout=SWAKS_TIMEOUT + 30)
@@ -258,6 +273,13 @@ def check_smtp(s, steps, rcpts):
         if len(data) != 1 or not data[0] \
                 or not data[0][0].startswith('250 2.0.0 Ok: queued as '):
             raise Failure('end of DATA: %r, expected 250 queued' % (data,))
+        return
+    if exp[0] == 'reply':
+        for addr, r in zip(rcpts, rr):
+            if len(r) != 1 or not re.fullmatch(exp[1], r[0]):
+                raise Failure('RCPT %s: %r, expected %r' % (addr, r, exp[1]))
+        if replies_to(steps, 'DATA'):
+            raise Failure('DATA was sent after a refused RCPT')
         return
     _, code, enh, text_re = exp
     for addr, r in zip(rcpts, rr):
@@ -379,14 +401,30 @@ def main():
     top, template_path = sys.argv[1], sys.argv[2]
     with open(template_path, 'r', encoding='ascii') as f:
         template = f.read()
-    mail = os.path.join(top, 'mail')
+    # Where each mode's Postfix instance delivers and queues.
+    mails = {'spawn': os.path.join(top, 'mail'),
+             'listen': os.path.join(top, 'mail'),
+             'chroot': os.path.join(top, 'c', 'mail')}
+    queues = [os.path.join(top, 'queue'), os.path.join(top, 'c', 'queue')]
     msgdir = os.path.join(top, 'msg')
     os.makedirs(msgdir, exist_ok=True)
     passed = failed = 0
     delivered = {}   # message id -> number of copies expected
     rejected = set()
+    outside = dict(name='socket-outside-chroot', conf=CHROOT_CONF,
+                   port=OUTSIDE_CHROOT_PORT, client='192.0.2.1',
+                   helo='mail.pass.example', sender='user@pass.example',
+                   rcpts=['alice', 'bob'],
+                   expect=('reply', r'451 4\.3\.5 <[^>]+>: Recipient address '
+                           r'rejected: Server configuration problem'))
     for mode in MODES:
-        for s in SCENARIOS:
+        if mode == 'chroot':
+            scenarios = [s for s in SCENARIOS if s['conf'] == CHROOT_CONF]
+            scenarios.append(outside)
+        else:
+            scenarios = SCENARIOS
+        mail = mails[mode]
+        for s in scenarios:
             name = '%s.%s' % (s['name'], mode)
             rcpts = [rcpt(r) for r in s.get('rcpts', ['alice'])]
             original = message_bytes(template, name, s['sender'], rcpts)
@@ -418,16 +456,18 @@ def main():
     # Every file in every Maildir is accounted for once the queue is empty.
     name = 'no other deliveries'
     deadline = time.monotonic() + DELIVERY_WAIT
-    qdir = os.path.join(top, 'queue')
-    while not queue_empty(qdir) and time.monotonic() < deadline:
+    while not all(queue_empty(q) for q in queues) \
+            and time.monotonic() < deadline:
         time.sleep(0.2)
     counts = {}
-    for path in maildir_files(mail):
-        mid = message_id(read(path))
-        counts[mid] = counts.get(mid, 0) + 1
+    for mail in sorted(set(mails.values())):
+        for path in maildir_files(mail):
+            mid = message_id(read(path))
+            counts[mid] = counts.get(mid, 0) + 1
     problems = []
-    if not queue_empty(qdir):
-        problems.append('the queue did not drain')
+    for q in queues:
+        if not queue_empty(q):
+            problems.append('the queue %s did not drain' % q)
     for mid, n in sorted(counts.items(), key=lambda kv: str(kv[0])):
         if mid in rejected:
             problems.append('%s was rejected but delivered' % mid)

@@ -22,6 +22,19 @@
 #     maillog_file needs maillog_file_prefixes to allow its directory.
 #   - the listen-mode daemons, `policyd-spf --listen unix:DIR/listen/X.sock`
 #     (as nobody), one per configuration;
+#   - a second private Postfix instance (DIR/c) whose master.cf is Debian's
+#     stock one, /usr/share/postfix/master.cf.dist, unchanged (smtpd
+#     chrooted in the queue directory: "smtp inet n - y", port 25 of the
+#     namespace's 127.0.0.1) plus one more chrooted smtpd on 2546
+#     (master-chroot.cf); its chroot is set up by Debian's own
+#     /usr/lib/postfix/configure-instance.sh (etc/services, resolv.conf,
+#     hosts, nsswitch.conf, the NSS libraries...), pointed at this
+#     instance with MAIL_CONFIG; and the documented listen-mode daemon for
+#     it: started as root, socket DIR/c/queue/private/policy-spf given to
+#     postfix:postfix, then running as nobody (chroot.conf), which smtpd
+#     reaches from its chroot as unix:private/policy-spf.  The listener on
+#     2546 points at a socket outside the chroot, as the set-up documented
+#     before did;
 #   - then e2e.py runs the scenarios with swaks and checks the replies and
 #     the delivered copies.
 # The policy binary and its configurations are copied into the temporary
@@ -69,6 +82,7 @@ ns=spfc-e2e-$$
 tmp=$(mktemp -d /tmp/spfc-e2e.XXXXXX) || fail "mktemp failed"
 chmod 0755 "$tmp"
 postfix_started=
+chroot_started=
 unbound_pid=
 upstream_pid=
 listen_pids=
@@ -80,6 +94,9 @@ cleanup() {
 	done
 	if [ -n "$postfix_started" ]; then
 		ip netns exec "$ns" postfix -c "$tmp/etc" stop >/dev/null 2>&1
+	fi
+	if [ -n "$chroot_started" ]; then
+		ip netns exec "$ns" postfix -c "$tmp/c/etc" stop >/dev/null 2>&1
 	fi
 	[ -n "$unbound_pid" ] && kill "$unbound_pid" 2>/dev/null
 	[ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null
@@ -166,6 +183,13 @@ wait_until() {
 	return 1
 }
 
+# shellcheck disable=SC2317 # run via wait_until
+# 0 when process $1 runs as nobody (real, effective, saved and fs uid).
+runs_as_nobody() {
+	[ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$1/status" 2>/dev/null)" = \
+		"$nobody_uid $nobody_uid $nobody_uid $nobody_uid" ]
+}
+
 nobody_uid=$(id -u nobody) || fail "no user nobody"
 nobody_gid=$(id -g nobody) || fail "no group for nobody"
 
@@ -189,6 +213,21 @@ done
 chown "$nobody_uid:$nobody_gid" "$tmp/mail" "$tmp/listen"
 # Postfix wants its data directory owned by mail_owner.
 chown postfix "$tmp/data"
+cp "$here/chroot.conf" "$tmp/etc/chroot.conf" || fail "cannot copy chroot.conf"
+chmod 0644 "$tmp/etc/chroot.conf"
+
+# The stock instance: Debian's master.cf, unchanged, and one more listener.
+stock_master=/usr/share/postfix/master.cf.dist
+[ -f "$stock_master" ] || fail "$stock_master is missing (Debian's postfix package)"
+mkdir -p "$tmp/c/etc" "$tmp/c/queue" "$tmp/c/data" "$tmp/c/mail" ||
+	fail "cannot create $tmp/c"
+fill "$here/main-chroot.cf.in" "$tmp/c/etc/main.cf"
+cat "$stock_master" "$here/master-chroot.cf" >"$tmp/c/etc/master.cf"
+grep -Eq '^smtp +inet +n +- +y +- +- +smtpd$' "$tmp/c/etc/master.cf" ||
+	fail "$stock_master does not run smtpd chrooted (smtp inet n - y)"
+chmod 0755 "$tmp/c" "$tmp/c/etc"
+chown "$nobody_uid:$nobody_gid" "$tmp/c/mail"
+chown postfix "$tmp/c/data"
 
 # ---- namespace -----------------------------------------------------------
 ip netns add "$ns" || fail "ip netns add $ns failed"
@@ -224,6 +263,33 @@ for port in 2525 2526 2527 2528 2535 2536 2537 2538; do
 	fi
 done
 
+# ---- the stock instance, smtpd chrooted ----------------------------------
+# Debian's own chroot set-up, as its postfix service runs it before start;
+# postconf (and so the script) reads the instance named by MAIL_CONFIG.
+if ! inns env MAIL_CONFIG="$tmp/c/etc" sh /usr/lib/postfix/configure-instance.sh - \
+	>"$tmp/c/configure.log" 2>&1; then
+	cat "$tmp/c/configure.log" >&2
+	fail "configure-instance.sh failed for the stock instance"
+fi
+for f in etc/services etc/resolv.conf etc/hosts etc/nsswitch.conf; do
+	[ -f "$tmp/c/queue/$f" ] || fail "the chroot has no $f"
+done
+if ! inns postfix -c "$tmp/c/etc" check >"$tmp/c/postfix-check.log" 2>&1; then
+	cat "$tmp/c/postfix-check.log" >&2
+	fail "postfix check failed (stock instance)"
+fi
+if ! inns postfix -c "$tmp/c/etc" start >"$tmp/c/postfix-start.log" 2>&1; then
+	cat "$tmp/c/postfix-start.log" "$tmp/c/maillog" >&2 2>/dev/null
+	fail "postfix start failed (stock instance)"
+fi
+chroot_started=1
+for port in 25 2546; do
+	if ! wait_until "" probe_tcp "$port"; then
+		cat "$tmp/c/maillog" >&2 2>/dev/null
+		fail "the stock Postfix is not listening on 127.0.0.1:$port"
+	fi
+done
+
 # ---- listen-mode daemons -------------------------------------------------
 for c in $CONFIGS; do
 	inns setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups \
@@ -237,13 +303,32 @@ for c in $CONFIGS; do
 	fi
 done
 
+# The documented daemon for a chrooted smtpd: as root, socket in private/,
+# then nobody.  ip netns exec (not the inns function, which would run in a
+# subshell) so that $! is the daemon itself.
+sock=$tmp/c/queue/private/policy-spf
+ip netns exec "$ns" "$tmp/bin/policyd-spf" --listen "unix:$sock" "$tmp/etc/chroot.conf" \
+	>"$tmp/listen/chroot.log" 2>&1 &
+pid=$!
+listen_pids="$listen_pids $pid"
+if ! wait_until "$pid" test -S "$sock"; then
+	cat "$tmp/listen/chroot.log" >&2
+	fail "policyd-spf --listen unix:$sock did not start"
+fi
+[ "$(stat -c %U:%G "$sock")" = postfix:postfix ] ||
+	fail "$sock is $(stat -c %U:%G "$sock"), not postfix:postfix"
+wait_until "$pid" runs_as_nobody "$pid" ||
+	fail "the daemon on $sock did not switch to nobody"
+
 # ---- scenarios -----------------------------------------------------------
 inns /usr/bin/python3 "$here/e2e.py" "$tmp" "$here/message.txt"
 status=$?
 if [ "$status" -ne 0 ]; then
 	echo "--- Postfix log ---"
 	cat "$tmp/maillog" 2>/dev/null
-	for c in $CONFIGS; do
+	echo "--- stock Postfix log ---"
+	cat "$tmp/c/maillog" 2>/dev/null
+	for c in $CONFIGS chroot; do
 		echo "--- policyd-spf --listen ($c) ---"
 		cat "$tmp/listen/$c.log"
 	done
