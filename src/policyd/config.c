@@ -2366,3 +2366,16 @@ void config_problem_format(const struct config_problem *p, spfc_buf *out)
 	}
 	spfc_buf_adds(out, p->text);
 }
+
+void config_problem_line(const struct config *c, const struct config_problem *p,
+			 const char *path, spfc_buf *out)
+{
+	spfc_buf_adds(out, p->error ? "ERROR: " : "WARNING: ");
+	spfc_buf_adds(out, p->file ? p->file : c->path ? c->path : path);
+	if (p->line) {
+		spfc_buf_adds(out, " line ");
+		spfc_buf_addu(out, p->line);
+	}
+	spfc_buf_adds(out, ": ");
+	spfc_buf_adds(out, p->text);
+}

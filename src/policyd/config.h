@@ -202,4 +202,10 @@ int config_reason_render(const char *tmpl, const char *rejectdefer,
  * adds the main file's name and "error"/"warning" as it likes. */
 void config_problem_format(const struct config_problem *p, spfc_buf *out);
 
+/* One problem as the log shows it, in spf-engine's style: "ERROR: FILE
+ * line N: TEXT" (WARNING for a warning), FILE the file it is in (the
+ * Per_User file, the one read, or path when none was read). */
+void config_problem_line(const struct config *c, const struct config_problem *p,
+			 const char *path, spfc_buf *out);
+
 #endif

@@ -737,9 +737,14 @@ static void reload(struct server *s)
 	rc = config_load(n, s->config_path);
 	if (rc == 0 && config_check_per_user(n) < 0 && !n->nerrors)
 		n->nerrors++;	/* out of memory reading it */
+	for (i = 0; i < n->nproblems; i++) {	/* warnings too */
+		spfc_buf_init(&m, 0);
+		spfc_buf_adds(&m, "reload: ");
+		config_problem_line(n, &n->problems[i], s->config_path, &m);
+		log_err(0, spfc_buf_str(&m));
+		spfc_buf_free(&m);
+	}
 	if (rc < 0 || n->nerrors) {
-		for (i = 0; i < n->nproblems; i++)
-			log_msg2(0, "reload: ", n->problems[i].text);
 		spfc_buf_init(&m, 0);
 		spfc_buf_adds(&m, rc < 0 ? "reload: cannot read " : "reload: ");
 		spfc_buf_adds(&m, s->config_path);

@@ -256,17 +256,9 @@ static void log_problems(const struct config *cfg, const char *path)
 	size_t i;
 
 	for (i = 0; i < cfg->nproblems; i++) {
-		const struct config_problem *pr = &cfg->problems[i];
 		spfc_buf m;
 		spfc_buf_init(&m, 0);
-		spfc_buf_adds(&m, pr->error ? "ERROR: " : "WARNING: ");
-		spfc_buf_adds(&m, problem_file(cfg, pr, path));
-		if (pr->line) {
-			spfc_buf_adds(&m, " line ");
-			spfc_buf_addu(&m, pr->line);
-		}
-		spfc_buf_adds(&m, ": ");
-		spfc_buf_adds(&m, pr->text);
+		config_problem_line(cfg, &cfg->problems[i], path, &m);
 		log_err(0, spfc_buf_str(&m));
 		spfc_buf_free(&m);
 	}
