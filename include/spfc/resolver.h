@@ -14,7 +14,12 @@
  *  - the answer and everything it points to is borrowed, valid only during
  *    the callback;
  *  - CNAME chains are followed by the backend (a bounded number of links);
- *    the answer holds only records of the asked type;
+ *    the answer holds only records of the asked type owned by the end of
+ *    the chain, never records of other names; a chain that does not reach
+ *    the asked type (a loop, a chain past the bound, an end without such
+ *    records) is "no data", never a failure;
+ *  - record data is bytes with a length: a TXT text may hold a NUL byte,
+ *    which is data like any other (never use strlen on it);
  *  - NXDOMAIN and "no data" are kept apart (the void-lookup limit of
  *    RFC 7208 §4.6.4 counts both, but traces and lint tell them apart);
  *  - a server failure, REFUSED, an unparsable answer and a time-out are

@@ -78,7 +78,8 @@ struct frame {
 	/* answer to the record fetch */
 	spfc_dns_rcode fetch_rc;
 	unsigned nspf;
-	const char *spf;	/* the record's text, NUL-terminated */
+	const char *spf;	/* the record's text: spf_len bytes, any of
+				   them NUL (a NUL follows too) */
 	size_t spf_len;
 	struct work w;
 };
@@ -118,7 +119,8 @@ struct spfc_check {
 	/* exp= */
 	int exp_started;
 	char *exp_domain;
-	char *exp_text;		/* the TXT text fetched */
+	char *exp_text;		/* the TXT text fetched (any bytes) */
+	size_t exp_len;
 	int exp_checked;
 
 	/* outcome */
@@ -570,9 +572,9 @@ static void on_mx(struct spfc_check *c, const spfc_dns_answer *a)
 	}
 	for (i = 0; i < a->count; i++) {
 		const spfc_rr *rr = &a->rr[i];
-		if (rr->type != SPFC_RR_MX || !name_queryable(rr->text, rr->len) ||
-		    strlen(rr->text) != rr->len)
-			continue;	/* null MX or a name no query can hold */
+		if (rr->type != SPFC_RR_MX || !name_queryable(rr->text, rr->len))
+			continue;	/* null MX or a name no query can hold
+					   (a NUL byte among them) */
 		w->names[n] = dupn(c, rr->text, rr->len);
 		if (!w->names[n]) {
 			c->nomem = 1;
@@ -605,9 +607,8 @@ static void on_ptr(struct spfc_check *c, const spfc_dns_answer *a)
 	}
 	for (i = 0; i < a->count && n < c->opt.ptr_limit; i++) {
 		const spfc_rr *rr = &a->rr[i];
-		if (rr->type != SPFC_RR_PTR || !name_queryable(rr->text, rr->len) ||
-		    strlen(rr->text) != rr->len)
-			continue;
+		if (rr->type != SPFC_RR_PTR || !name_queryable(rr->text, rr->len))
+			continue;	/* a NUL byte is not queryable either */
 		p->names[n] = dupn(c, rr->text, name_strip_dot(rr->text, rr->len));
 		if (!p->names[n]) {
 			c->nomem = 1;
@@ -634,8 +635,12 @@ static void on_exp(struct spfc_check *c, const spfc_dns_answer *a)
 			one = &a->rr[i];
 		}
 	}
-	if (n == 1 && strlen(one->text) == one->len)
+	/* The text with its length: a NUL byte in it is a syntax error of
+	 * the explanation (macro_check), which then is not used (§6.2). */
+	if (n == 1) {
 		c->exp_text = dupn(c, one->text, one->len);
+		c->exp_len = one->len;
+	}
 }
 
 static void on_answer(void *arg, const spfc_dns_answer *a)
@@ -1204,13 +1209,13 @@ static void step_exp(struct spfc_check *c)
 		return;
 	}
 	if (!c->exp_text ||
-	    macro_check(c->exp_text, strlen(c->exp_text), MACRO_EXP, &uses_p, NULL) < 0) {
+	    macro_check(c->exp_text, c->exp_len, MACRO_EXP, &uses_p, NULL) < 0) {
 		finish(c, c->result);
 		return;
 	}
 	if (uses_p && !need_ptr(c, 0))
 		return;
-	text = expand(c, c->exp_text, strlen(c->exp_text), f->domain, MACRO_EXP);
+	text = expand(c, c->exp_text, c->exp_len, f->domain, MACRO_EXP);
 	if (text) {
 		c->explanation = text;
 	}

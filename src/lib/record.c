@@ -128,11 +128,13 @@ bad:
 	return -1;
 }
 
+/* The address s[0..n): all of it (spfc_addr_parse reads a C string, so a
+ * NUL byte would cut it short: "192.0.2.1\0junk" is no address). */
 static int parse_ip(const char *s, size_t n, int family, spfc_addr *out)
 {
 	char tmp[SPFC_ADDR_TEXT_MAX];
 
-	if (n == 0 || n >= sizeof tmp)
+	if (n == 0 || n >= sizeof tmp || memchr(s, '\0', n))
 		return -1;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';

@@ -23,19 +23,26 @@
  *  - Sockets are tracked through c-ares's socket-state callback in a table
  *    of pollfds; process() polls them up to min(until, c-ares's next
  *    time-out) and hands ready sockets to ares_process_fd().
- *  - CNAME: a recursive server usually follows a chain itself, but local
- *    data (unbound's local-data, for one) answers with the CNAME alone.
- *    The answer section is walked with a bounded reader (walk_answer); when
- *    it holds no record of the asked type for the end of the chain it
- *    starts, the backend queries the chain's target itself, at most
- *    CNAME_LINKS_MAX times per lookup, then answers SERVFAIL.
- *  - Names from DNS: MX exchanges and PTR targets come from c-ares's
- *    parsers.  ares_parse_mx_reply() gives the presentation form (a
- *    non-printable byte as \DDD, '.' and '\' inside a label escaped);
- *    ares_parse_ptr_reply() rejects a target holding anything but
- *    letters, digits, "-", "_", "/", "*" and "." (the answer is then
- *    SERVFAIL).  Either way the text is passed on with its length and is
- *    never trusted further.
+ *  - The answer is read by our own bounded reader (wire_read_answer,
+ *    cares_wire.h), not by c-ares's parsers, which take records of any
+ *    owner: only records of the asked type owned by the end of the
+ *    question name's CNAME chain are answered.  Names in records (MX
+ *    exchanges, PTR targets) come in c-ares's presentation form (a
+ *    non-printable byte as \DDD, '.' and '\' inside a label escaped); a
+ *    PTR target holding anything but letters, digits, "-", "_", "/", "*"
+ *    and "." makes the answer SERVFAIL, as ares_parse_ptr_reply() did.
+ *    Either way the text is passed on with its length and is never
+ *    trusted further.  TXT data is bytes with a length: a NUL byte in it
+ *    is data, never an end.
+ *  - CNAME: a recursive server follows a chain itself and answers with
+ *    the whole chain; the chain is followed within the answer, by owner.
+ *    Local data (unbound's local-data, for one) answers with the CNAME
+ *    alone: when the chain's end has no record of the asked type, the
+ *    backend asks for that end once more -- once per lookup, and never a
+ *    name of the chain so far.  A chain that loops, that passes
+ *    WIRE_CHAIN_MAX links, or whose end has no record (after that one
+ *    more query) is "no data": a zone's mistake is permanent and must not
+ *    look like a server failure (TempError would defer mail for good).
  *  - EDNS is not requested, so any answer over 512 bytes came over TCP
  *    after a truncated UDP answer; that is how `truncated` is known.
  *
@@ -45,21 +52,22 @@
  * SPFC_EINVAL for a name DNS cannot carry or an unsupported type,
  * SPFC_ENOMEM when out of memory.  Every DNS-level failure (SERVFAIL,
  * REFUSED, no server reachable, an answer that does not parse, out of
- * memory while parsing, a CNAME chain too long) is answered as
- * SPFC_DNS_SERVFAIL; a time-out as SPFC_DNS_TIMEOUT.  The resolver may be
- * freed from inside one of its callbacks; it is then released when
- * process() returns.
+ * memory while parsing) is answered as SPFC_DNS_SERVFAIL; a time-out as
+ * SPFC_DNS_TIMEOUT.  The resolver may be freed from inside one of its
+ * callbacks; it is then released when process() returns.
  */
 #include <spfc/buf.h>
 #include <spfc/cares.h>
 #include <spfc/resolver.h>
 
+#include "cares_wire.h"
+
 #include <ares.h>
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -95,6 +103,8 @@
 #define DNS_HEADER_SIZE 12
 #define DNS_QUESTION_TAIL 4
 #define DNS_RR_FIXED 10
+/* The smallest record: the root as owner and the fixed part. */
+#define DNS_RR_MIN (1 + DNS_RR_FIXED)
 /* RFC 1035 §4.1.4: compression pointers have the two top bits set and
  * point to a prior occurrence.  Our bound on the pointers followed in one
  * name; each must also point before where the last one led, so no loop is
@@ -105,16 +115,13 @@
 #define DNS_UDP_PLAIN_MAX 512
 /* RFC 2181 §8: a TTL with the top bit set is treated as zero. */
 #define DNS_TTL_MAX 0x7FFFFFFFu
-/* RFC 1035 §3.2.2 / §3.2.4 types and class used by the answer walk. */
+/* RFC 1035 §3.2.2 / §3.2.4 types and class used by the answer reader. */
 #define DNS_TYPE_CNAME 5
 #define DNS_TYPE_SOA 6
 #define DNS_CLASS_IN 1
 /* RFC 1035 §3.3.13: SOA RDATA ends with five 32-bit numbers, MINIMUM last. */
 #define DNS_SOA_NUMBERS 20
 
-/* Our bound on the CNAME links the backend follows with its own queries
- * within one lookup; the answer is SERVFAIL beyond it. */
-#define CNAME_LINKS_MAX 10
 /* Our bound on the text kept for one answer (all TXT strings, MX and PTR
  * names, with a NUL after each); a DNS message is at most 65535 octets
  * (RFC 1035 §4.2.2) but compressed names can expand it several times. */
@@ -137,7 +144,9 @@ typedef struct cq {
 	void *arg;
 	int cancelled;		/* c-ares still holds it */
 	int ready;		/* on the ready list, answer filled in */
-	unsigned links;		/* CNAMEs followed by our queries */
+	int followed;		/* the end of a chain was asked (once) */
+	wire_name *prior;	/* then: the chain of the first answer */
+	size_t nprior;
 	uint32_t chain_ttl;	/* smallest TTL of the CNAMEs followed */
 	struct cq *hnext, *hprev;	/* live-query table chain */
 	struct cq *rnext, *rprev;	/* ready list */
@@ -166,21 +175,6 @@ struct cares_res {
 	spfc_watch_cb watch_cb;	/* event-loop glue, or NULL */
 	void *watch_arg;
 };
-
-/* The result of walking the answer and authority sections. */
-typedef struct walk {
-	unsigned char qname[DNS_NAME_WIRE_MAX];
-	size_t qlen;
-	unsigned char cur[DNS_NAME_WIRE_MAX];	/* end of CNAME chain */
-	size_t curlen;
-	int moved;		/* cur differs from qname */
-	size_t ntype;		/* records of the asked type at cur */
-	uint32_t type_ttl;	/* smallest TTL among them */
-	uint32_t chain_ttl;	/* smallest TTL of the CNAMEs walked */
-	uint32_t neg_ttl;	/* from the SOA of the authority section */
-	int truncated;		/* TC bit */
-	unsigned ancount;
-} walk;
 
 /* ---- Small helpers ------------------------------------------------- */
 
@@ -475,6 +469,7 @@ static void cq_free(cq *q)
 	if (!q)
 		return;
 	free(q->rrs);
+	free(q->prior);
 	spfc_buf_free(&q->text);
 	free(q);
 }
@@ -561,7 +556,7 @@ static void socks_resync(cares_res *r)
 		r->socks_lost = 0;
 }
 
-/* ---- The bounded answer walk --------------------------------------- */
+/* ---- The answer reader (cares_wire.h) ------------------------------ */
 
 /* Read the name at *pos of msg[0..len) into out (wire form, at most
  * DNS_NAME_WIRE_MAX bytes) and move *pos past it.  -1 on anything
@@ -637,20 +632,35 @@ static int name_eq(const unsigned char *a, size_t alen,
 	return 1;
 }
 
-/* The wire name as text c-ares's ares_query() reads back to the same
- * labels: '.' and '\' inside a label escaped with '\'.  -1 when it
- * cannot be written (a NUL byte). */
-static int name_to_query_text(const unsigned char *w, size_t wlen,
-			      spfc_buf *out)
+static int wname_eq(const wire_name *a, const wire_name *b)
 {
-	size_t p = 0;
+	return name_eq(a->b, a->len, b->b, b->len);
+}
+
+/* FNV-1a of a wire name, ASCII case folded (equal names, equal hashes). */
+static uint32_t name_hash(const unsigned char *b, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= fold(b[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int wire_name_query_text(const wire_name *n, spfc_buf *out)
+{
+	const unsigned char *w = n->b;
+	size_t p = 0, wlen = n->len, start = out->len;
 
 	while (p < wlen && w[p] != 0) {
 		size_t l = w[p++], i;
 
 		if (p + l > wlen)
 			return -1;
-		if (out->len)
+		if (out->len > start)
 			spfc_buf_addc(out, '.');
 		for (i = 0; i < l; i++) {
 			unsigned char c = w[p + i];
@@ -663,319 +673,353 @@ static int name_to_query_text(const unsigned char *w, size_t wlen,
 		}
 		p += l;
 	}
+	if (out->len == start)
+		return -1;	/* the root: nothing to ask */
 	return out->err ? -1 : 0;
 }
 
-/* Walk the header, question and answer section: the CNAME chain from the
- * question name and the records of `type` owned by its end.  Then the
- * authority section for the SOA's negative TTL (RFC 2308 §5), where a
- * malformed record only leaves neg_ttl at 0.  -1 when the header,
- * question or answer section is malformed. */
-static int walk_answer(const unsigned char *msg, size_t len, unsigned type,
-		       walk *w)
+/* The bytes c-ares's ares_expand_name() escapes with a backslash. */
+static int reserved_char(unsigned char c)
 {
-	unsigned char owner[DNS_NAME_WIRE_MAX], target[DNS_NAME_WIRE_MAX];
-	size_t pos, olen, tlen;
-	unsigned qdcount, ancount, nscount, i;
-
-	memset(w, 0, sizeof *w);
-	w->type_ttl = UINT32_MAX;
-	w->chain_ttl = UINT32_MAX;
-	if (len < DNS_HEADER_SIZE)
-		return -1;
-	w->truncated = (msg[2] & 0x02) != 0;
-	qdcount = get16(msg + 4);
-	ancount = get16(msg + 6);
-	nscount = get16(msg + 8);
-	w->ancount = ancount;
-	if (qdcount != 1)
-		return -1;
-	pos = DNS_HEADER_SIZE;
-	if (read_name(msg, len, &pos, w->qname, &w->qlen) != 0 ||
-	    pos + DNS_QUESTION_TAIL > len)
-		return -1;
-	pos += DNS_QUESTION_TAIL;
-	memcpy(w->cur, w->qname, w->qlen);
-	w->curlen = w->qlen;
-
-	for (i = 0; i < ancount; i++) {
-		unsigned rtype, rclass, rdlen;
-		uint32_t ttl;
-		size_t rdata;
-
-		if (read_name(msg, len, &pos, owner, &olen) != 0 ||
-		    pos + DNS_RR_FIXED > len)
-			return -1;
-		rtype = get16(msg + pos);
-		rclass = get16(msg + pos + 2);
-		ttl = ttl_clamp(get32(msg + pos + 4));
-		rdlen = get16(msg + pos + 8);
-		rdata = pos + DNS_RR_FIXED;
-		if (rdata + rdlen > len)
-			return -1;
-		if (rclass == DNS_CLASS_IN &&
-		    name_eq(owner, olen, w->cur, w->curlen)) {
-			if (rtype == DNS_TYPE_CNAME && type != DNS_TYPE_CNAME) {
-				size_t tpos = rdata;
-
-				if (read_name(msg, len, &tpos, target,
-					      &tlen) != 0 ||
-				    tpos > rdata + rdlen)
-					return -1;
-				memcpy(w->cur, target, tlen);
-				w->curlen = tlen;
-				w->moved = 1;
-				w->chain_ttl = min_u32(w->chain_ttl, ttl);
-			} else if (rtype == type) {
-				w->ntype++;
-				w->type_ttl = min_u32(w->type_ttl, ttl);
-			}
-		}
-		pos = rdata + rdlen;
+	switch (c) {
+	case '"': case '.': case ';': case '\\':
+	case '(': case ')': case '@': case '$':
+		return 1;
 	}
+	return 0;
+}
+
+/* c-ares's rule for a host name byte (ares_parse_ptr_reply). */
+static int hostname_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c == '/' || c == '*';
+}
+
+/* Append the presentation form of wire name w (see cares_wire.h).  -1
+ * when host_only and a byte is not a host name byte. */
+static int name_to_text(const unsigned char *w, size_t wlen, int host_only,
+			spfc_buf *out)
+{
+	static const char digits[] = "0123456789";
+	size_t p = 0, start = out->len;
+
+	while (p < wlen && w[p] != 0) {
+		size_t l = w[p++], i;
+
+		if (out->len > start)
+			spfc_buf_addc(out, '.');
+		for (i = 0; i < l && p + i < wlen; i++) {
+			unsigned char c = w[p + i];
+
+			if (host_only && !hostname_char(c))
+				return -1;
+			if (c < 0x20 || c > 0x7e) {
+				spfc_buf_addc(out, '\\');
+				spfc_buf_addc(out, digits[c / 100]);
+				spfc_buf_addc(out, digits[c / 10 % 10]);
+				spfc_buf_addc(out, digits[c % 10]);
+				continue;
+			}
+			if (reserved_char(c))
+				spfc_buf_addc(out, '\\');
+			spfc_buf_addc(out, (char)c);
+		}
+		p += l;
+	}
+	return 0;
+}
+
+/* One record of the answer section as read: where its owner name and
+ * RDATA are, and the owner's hash. */
+struct wrr {
+	size_t owner;
+	uint32_t hash;
+	unsigned type, rclass;
+	uint32_t ttl;
+	size_t rdata, rdlen;
+};
+
+/* The owner of r (read once already, so it reads again). */
+static void wrr_owner(const unsigned char *msg, size_t len,
+		      const struct wrr *r, wire_name *out)
+{
+	size_t p = r->owner;
+
+	if (read_name(msg, len, &p, out->b, &out->len) != 0)
+		out->len = 0;
+}
+
+/* r is owned by n (hash h) and is of class IN. */
+static int wrr_owned_by(const unsigned char *msg, size_t len,
+			const struct wrr *r, const wire_name *n, uint32_t h)
+{
+	wire_name o;
+
+	if (r->rclass != DNS_CLASS_IN || r->hash != h)
+		return 0;
+	wrr_owner(msg, len, r, &o);
+	return wname_eq(&o, n);
+}
+
+/* Decode the RDATA of a record of the asked type into rr, its text
+ * appended to text.  -1 when the RDATA is malformed; 1 when the record
+ * is skipped (a TXT record without any character-string). */
+static int decode_rr(const unsigned char *msg, size_t len, unsigned type,
+		     const struct wrr *r, spfc_rr *rr, spfc_buf *text)
+{
+	const unsigned char *d = msg + r->rdata;
+	size_t end = r->rdata + r->rdlen, p, i;
+	unsigned char name[DNS_NAME_WIRE_MAX];
+	size_t nlen;
+
+	memset(rr, 0, sizeof *rr);
+	rr->type = (spfc_rrtype)type;
+	rr->ttl = r->ttl;
+	switch (type) {
+	case SPFC_RR_A:
+	case SPFC_RR_AAAA:
+		if (r->rdlen != (type == SPFC_RR_A ? 4u : 16u))
+			return -1;
+		memcpy(rr->addr, d, r->rdlen);
+		return 0;
+	case SPFC_RR_MX:
+	case SPFC_RR_PTR:
+		p = r->rdata;
+		if (type == SPFC_RR_MX) {
+			if (r->rdlen < 3)
+				return -1;
+			rr->pref = get16(d);
+			p += 2;
+		}
+		if (read_name(msg, len, &p, name, &nlen) != 0 || p > end)
+			return -1;
+		i = text->len;
+		if (name_to_text(name, nlen, type == SPFC_RR_PTR, text) != 0)
+			return -1;
+		rr->len = text->len - i;
+		spfc_buf_addc(text, '\0');
+		return 0;
+	case SPFC_RR_TXT:
+		if (r->rdlen == 0)
+			return 1;
+		for (p = r->rdata; p < end; p += 1 + (size_t)msg[p]) {
+			size_t n = msg[p];
+
+			if (p + 1 + n > end)
+				return -1;
+			spfc_buf_add(text, msg + p + 1, n);
+			rr->len += n;
+			rr->nstrings++;
+			if (n > rr->maxstring)
+				rr->maxstring = n;
+		}
+		spfc_buf_addc(text, '\0');
+		return 0;
+	}
+	return 1;
+}
+
+/* Build w's CNAME chain from the answer section's records rrs[0..n). */
+static void build_chain(const unsigned char *msg, size_t len,
+			const struct wrr *rrs, size_t n,
+			const wire_name *prior, size_t nprior,
+			size_t max_links, wire_answer *w)
+{
+	if (max_links > WIRE_CHAIN_MAX)
+		max_links = WIRE_CHAIN_MAX;
+	for (;;) {
+		const wire_name *cur = &w->chain[w->nchain - 1];
+		uint32_t h = name_hash(cur->b, cur->len);
+		const struct wrr *c = NULL;
+		wire_name target;
+		size_t i, p;
+
+		for (i = 0; i < n && !c; i++)
+			if (rrs[i].type == DNS_TYPE_CNAME &&
+			    wrr_owned_by(msg, len, &rrs[i], cur, h))
+				c = &rrs[i];
+		if (!c)
+			return;
+		w->chain_ttl = min_u32(w->chain_ttl, c->ttl);
+		p = c->rdata;
+		if (read_name(msg, len, &p, target.b, &target.len) != 0 ||
+		    w->nchain > max_links) {
+			w->broken = 1;
+			return;
+		}
+		for (i = 0; i < w->nchain; i++)
+			if (wname_eq(&w->chain[i], &target))
+				w->broken = 1;
+		for (i = 0; i < nprior; i++)
+			if (wname_eq(&prior[i], &target))
+				w->broken = 1;
+		if (w->broken)
+			return;
+		w->chain[w->nchain++] = target;
+	}
+}
+
+/* The negative-caching TTL of the SOA in the authority section at *pos
+ * (RFC 2308 §5); a malformed record there only leaves it at 0. */
+static uint32_t soa_neg_ttl(const unsigned char *msg, size_t len, size_t pos,
+			    unsigned nscount)
+{
+	unsigned char name[DNS_NAME_WIRE_MAX];
+	size_t nlen;
+	unsigned i;
 
 	for (i = 0; i < nscount; i++) {
 		unsigned rtype, rdlen;
 		uint32_t ttl;
 		size_t rdata, p;
 
-		if (read_name(msg, len, &pos, owner, &olen) != 0 ||
+		if (read_name(msg, len, &pos, name, &nlen) != 0 ||
 		    pos + DNS_RR_FIXED > len)
-			break;
+			return 0;
 		rtype = get16(msg + pos);
 		ttl = ttl_clamp(get32(msg + pos + 4));
 		rdlen = get16(msg + pos + 8);
 		rdata = pos + DNS_RR_FIXED;
 		if (rdata + rdlen > len)
-			break;
+			return 0;
 		pos = rdata + rdlen;
 		if (rtype != DNS_TYPE_SOA)
 			continue;
 		p = rdata;
-		if (read_name(msg, len, &p, target, &tlen) != 0 ||
-		    read_name(msg, len, &p, target, &tlen) != 0 ||
+		if (read_name(msg, len, &p, name, &nlen) != 0 ||
+		    read_name(msg, len, &p, name, &nlen) != 0 ||
 		    p + DNS_SOA_NUMBERS > rdata + rdlen)
-			break;
-		w->neg_ttl = min_u32(ttl,
-			ttl_clamp(get32(msg + p + DNS_SOA_NUMBERS - 4)));
-		break;
+			return 0;
+		return min_u32(ttl,
+			       ttl_clamp(get32(msg + p + DNS_SOA_NUMBERS - 4)));
 	}
 	return 0;
 }
 
-/* ---- Filling an answer from c-ares's parsers ----------------------- */
-
-/* Allocate n records (n >= 1). */
-static int rrs_alloc(cq *q, size_t n)
+int wire_read_answer(const unsigned char *msg, size_t len, unsigned type,
+		     const wire_name *prior, size_t nprior, size_t max_links,
+		     wire_answer *w, spfc_buf *text)
 {
-	q->rrs = calloc(n, sizeof *q->rrs);
-	return q->rrs ? 0 : -1;
-}
+	struct wrr *rrs = NULL;
+	size_t *off = NULL, pos, cap = 0, n = 0, i;
+	unsigned qdcount, nscount;
+	wire_name tmp;
+	const wire_name *end;
+	uint32_t h;
+	int ret = -1;
 
-/* Point every rr's text at its offset (kept in text, cast back) once the
- * buffer no longer moves. */
-static void rrs_fix_text(cq *q, const size_t *off)
-{
-	size_t i;
-	const char *base = spfc_buf_str(&q->text);
+	memset(w, 0, offsetof(wire_answer, chain));
+	w->nchain = 0;
+	w->broken = 0;
+	w->chain_ttl = UINT32_MAX;
+	w->neg_ttl = 0;
+	w->ntype = 0;
+	w->rr = NULL;
+	w->count = 0;
+	if (len < DNS_HEADER_SIZE)
+		return -1;
+	w->truncated = (msg[2] & 0x02) != 0;
+	w->rcode = msg[3] & 0x0f;
+	qdcount = get16(msg + 4);
+	w->ancount = get16(msg + 6);
+	nscount = get16(msg + 8);
+	if (qdcount != 1)
+		return -1;
+	pos = DNS_HEADER_SIZE;
+	if (read_name(msg, len, &pos, w->chain[0].b, &w->chain[0].len) != 0 ||
+	    pos + DNS_QUESTION_TAIL > len)
+		return -1;
+	pos += DNS_QUESTION_TAIL;
+	w->nchain = 1;
 
-	for (i = 0; i < q->ans.count; i++)
-		q->rrs[i].text = base + off[i];
-}
+	/* Every record takes DNS_RR_MIN bytes at least: no more can fit. */
+	cap = w->ancount;
+	if (cap > (len - pos) / DNS_RR_MIN)
+		cap = (len - pos) / DNS_RR_MIN;
+	if (cap && !(rrs = calloc(cap, sizeof *rrs)))
+		return -2;
+	for (i = 0; i < w->ancount; i++) {
+		struct wrr *r;
+		size_t start = pos, p;
 
-static int fill_addr(cq *q, const unsigned char *abuf, int alen, walk *w)
-{
-	int n = (int)w->ancount, st;
-	size_t i, cnt;
-	uint32_t ttl;
-
-	if (n < 1)
-		return ARES_ENODATA;
-	if (q->type == SPFC_RR_A) {
-		struct ares_addrttl *t = calloc((size_t)n, sizeof *t);
-
-		if (!t)
-			return ARES_ENOMEM;
-		st = ares_parse_a_reply(abuf, alen, NULL, t, &n);
-		if (st == ARES_SUCCESS && n > 0 &&
-		    rrs_alloc(q, (size_t)n) == 0) {
-			cnt = (size_t)n;
-			for (i = 0; i < cnt; i++) {
-				ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0;
-				q->rrs[i].type = SPFC_RR_A;
-				q->rrs[i].ttl = ttl_clamp(ttl);
-				memcpy(q->rrs[i].addr, &t[i].ipaddr, 4);
-			}
-			q->ans.count = cnt;
-		} else if (st == ARES_SUCCESS && n > 0) {
-			st = ARES_ENOMEM;
-		}
-		free(t);
-	} else {
-		struct ares_addr6ttl *t = calloc((size_t)n, sizeof *t);
-
-		if (!t)
-			return ARES_ENOMEM;
-		st = ares_parse_aaaa_reply(abuf, alen, NULL, t, &n);
-		if (st == ARES_SUCCESS && n > 0 &&
-		    rrs_alloc(q, (size_t)n) == 0) {
-			cnt = (size_t)n;
-			for (i = 0; i < cnt; i++) {
-				ttl = t[i].ttl > 0 ? (uint32_t)t[i].ttl : 0;
-				q->rrs[i].type = SPFC_RR_AAAA;
-				q->rrs[i].ttl = ttl_clamp(ttl);
-				memcpy(q->rrs[i].addr, &t[i].ip6addr, 16);
-			}
-			q->ans.count = cnt;
-		} else if (st == ARES_SUCCESS && n > 0) {
-			st = ARES_ENOMEM;
-		}
-		free(t);
+		if (n == cap ||
+		    read_name(msg, len, &pos, tmp.b, &tmp.len) != 0 ||
+		    pos + DNS_RR_FIXED > len)
+			goto done;
+		r = &rrs[n++];
+		r->owner = start;
+		r->hash = name_hash(tmp.b, tmp.len);
+		r->type = get16(msg + pos);
+		r->rclass = get16(msg + pos + 2);
+		r->ttl = ttl_clamp(get32(msg + pos + 4));
+		r->rdlen = get16(msg + pos + 8);
+		r->rdata = pos + DNS_RR_FIXED;
+		if (r->rdata + r->rdlen > len)
+			goto done;
+		p = r->rdata;
+		if (r->type == DNS_TYPE_CNAME &&
+		    (read_name(msg, len, &p, tmp.b, &tmp.len) != 0 ||
+		     p > r->rdata + r->rdlen))
+			goto done;
+		pos = r->rdata + r->rdlen;
 	}
-	if (st == ARES_SUCCESS && q->ans.count == 0)
-		st = ARES_ENODATA;
-	return st;
-}
+	w->neg_ttl = soa_neg_ttl(msg, len, pos, nscount);
 
-static int fill_mx(cq *q, const unsigned char *abuf, int alen, walk *w)
-{
-	struct ares_mx_reply *mx = NULL, *m;
-	size_t n = 0, i = 0, *off = NULL;
-	int st = ares_parse_mx_reply(abuf, alen, &mx);
-
-	if (st != ARES_SUCCESS)
-		return st;
-	for (m = mx; m; m = m->next)
-		n++;
-	if (n == 0) {
-		st = ARES_ENODATA;
+	if (type != DNS_TYPE_CNAME)
+		build_chain(msg, len, rrs, n, prior, nprior, max_links, w);
+	ret = 0;
+	if (w->broken)
 		goto done;
-	}
-	off = calloc(n, sizeof *off);
-	if (!off || rrs_alloc(q, n) != 0) {
-		st = ARES_ENOMEM;
+	end = &w->chain[w->nchain - 1];
+	h = name_hash(end->b, end->len);
+	for (i = 0; i < n; i++)
+		if (rrs[i].type == type &&
+		    wrr_owned_by(msg, len, &rrs[i], end, h))
+			w->ntype++;
+	if (w->ntype == 0)
 		goto done;
-	}
-	for (m = mx; m; m = m->next, i++) {
-		size_t len = strlen(m->host);
-
-		off[i] = q->text.len;
-		spfc_buf_add(&q->text, m->host, len);
-		spfc_buf_addc(&q->text, '\0');
-		q->rrs[i].type = SPFC_RR_MX;
-		q->rrs[i].ttl = w->type_ttl;
-		q->rrs[i].pref = m->priority;
-		q->rrs[i].len = len;
-	}
-	if (q->text.err) {
-		st = ARES_ENOMEM;
-		goto done;
-	}
-	q->ans.count = n;
-	rrs_fix_text(q, off);
-done:
-	free(off);
-	ares_free_data(mx);
-	return st;
-}
-
-static int fill_txt(cq *q, const unsigned char *abuf, int alen, walk *w)
-{
-	struct ares_txt_ext *txt = NULL, *t;
-	size_t n = 0, i, *off = NULL;
-	int st = ares_parse_txt_reply_ext(abuf, alen, &txt);
-
-	if (st != ARES_SUCCESS)
-		return st;
-	for (t = txt; t; t = t->next)
-		if (t->record_start || t == txt)
-			n++;
-	if (n == 0) {
-		st = ARES_ENODATA;
-		goto done;
-	}
-	off = calloc(n, sizeof *off);
-	if (!off || rrs_alloc(q, n) != 0) {
-		st = ARES_ENOMEM;
-		goto done;
-	}
-	i = 0;
-	for (t = txt; t; t = t->next) {
-		spfc_rr *rr;
-
-		if (t->record_start || t == txt) {
-			if (t != txt) {
-				spfc_buf_addc(&q->text, '\0');
-				i++;
-			}
-			off[i] = q->text.len;
-			rr = &q->rrs[i];
-			rr->type = SPFC_RR_TXT;
-			rr->ttl = w->type_ttl;
-		}
-		rr = &q->rrs[i];
-		spfc_buf_add(&q->text, t->txt, t->length);
-		rr->len += t->length;
-		rr->nstrings++;
-		if (t->length > rr->maxstring)
-			rr->maxstring = t->length;
-	}
-	spfc_buf_addc(&q->text, '\0');
-	if (q->text.err) {
-		st = ARES_ENOMEM;
-		goto done;
-	}
-	q->ans.count = n;
-	rrs_fix_text(q, off);
-done:
-	free(off);
-	ares_free_data(txt);
-	return st;
-}
-
-static int fill_ptr(cq *q, const unsigned char *abuf, int alen, walk *w)
-{
-	static const unsigned char unused_addr[4];
-	struct hostent *h = NULL;
-	size_t n = 0, i, *off = NULL;
-	int st = ares_parse_ptr_reply(abuf, alen, unused_addr,
-				      (int)sizeof unused_addr, AF_INET, &h);
-
-	if (st != ARES_SUCCESS)
-		return st;
-	if (h->h_aliases)
-		while (h->h_aliases[n])
-			n++;
-	if (n == 0) {
-		st = ARES_ENODATA;
-		goto done;
-	}
-	off = calloc(n, sizeof *off);
-	if (!off || rrs_alloc(q, n) != 0) {
-		st = ARES_ENOMEM;
+	w->rr = calloc(w->ntype, sizeof *w->rr);
+	off = calloc(w->ntype, sizeof *off);
+	if (!w->rr || !off) {
+		ret = -2;
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		size_t len = strlen(h->h_aliases[i]);
+		int st;
 
-		off[i] = q->text.len;
-		spfc_buf_add(&q->text, h->h_aliases[i], len);
-		spfc_buf_addc(&q->text, '\0');
-		q->rrs[i].type = SPFC_RR_PTR;
-		q->rrs[i].ttl = w->type_ttl;
-		q->rrs[i].len = len;
+		if (rrs[i].type != type ||
+		    !wrr_owned_by(msg, len, &rrs[i], end, h))
+			continue;
+		off[w->count] = text->len;
+		st = decode_rr(msg, len, type, &rrs[i], &w->rr[w->count], text);
+		if (st < 0) {
+			ret = -1;
+			goto done;
+		}
+		if (st == 0)
+			w->count++;
 	}
-	if (q->text.err) {
-		st = ARES_ENOMEM;
+	if (text->err) {
+		ret = -2;
 		goto done;
 	}
-	q->ans.count = n;
-	rrs_fix_text(q, off);
+	for (i = 0; i < w->count; i++)
+		if (type != SPFC_RR_A && type != SPFC_RR_AAAA)
+			w->rr[i].text = spfc_buf_str(text) + off[i];
 done:
+	free(rrs);
 	free(off);
-	ares_free_hostent(h);
-	return st;
+	if (ret != 0) {
+		free(w->rr);
+		w->rr = NULL;
+		w->count = 0;
+	}
+	return ret;
 }
+
+/* ---- Filling an answer --------------------------------------------- */
 
 /* Drop whatever a failed fill left behind. */
 static void answer_clear(cq *q)
@@ -1005,26 +1049,53 @@ static void send_query(cares_res *r, cq *q, const char *name)
 	ares_query(r->channel, name, DNS_CLASS_IN, (int)q->type, on_answer, q);
 }
 
-/* The answer holds a CNAME chain and nothing of the asked type at its
- * end: ask for the end ourselves.  Returns 1 when a query was sent. */
-static int follow_cname(cq *q, const walk *w)
+/* The answer's chain ends at a name without records of the asked type
+ * (unbound's local-data answers a CNAME alone): ask for that name, once
+ * per lookup.  Returns 1 when a query was sent, 0 when the name is not
+ * asked (asked once already, or a name no query can carry), -1 when out
+ * of memory. */
+static int follow_cname(cq *q, const wire_answer *w)
 {
 	spfc_buf name;
 	int sent = 0;
 
-	if (q->links >= CNAME_LINKS_MAX)
+	if (q->followed)
 		return 0;
+	q->prior = malloc(w->nchain * sizeof *q->prior);
+	if (!q->prior)
+		return -1;
 	spfc_buf_init(&name, DNS_NAME_WIRE_MAX * 2);
-	if (name_to_query_text(w->cur, w->curlen, &name) == 0) {
-		q->links++;
+	if (wire_name_query_text(&w->chain[w->nchain - 1], &name) == 0) {
+		memcpy(q->prior, w->chain, w->nchain * sizeof *q->prior);
+		q->nprior = w->nchain;
+		q->followed = 1;
 		q->chain_ttl = min_u32(q->chain_ttl, w->chain_ttl);
 		/* The answer so far is of no use; the next one replaces it. */
 		answer_clear(q);
 		send_query(q->res, q, spfc_buf_str(&name));
 		sent = 1;
+	} else {
+		free(q->prior);
+		q->prior = NULL;
 	}
 	spfc_buf_free(&name);
 	return sent;
+}
+
+/* The negative-caching TTL of a "no data" or NXDOMAIN answer: the SOA's
+ * (RFC 2308 §5), capped by the CNAMEs that led there; without a SOA the
+ * CNAMEs' (a loop comes without one); 0 when neither is known. */
+static uint32_t neg_ttl_of(uint32_t soa, uint32_t chain_ttl)
+{
+	if (soa)
+		return min_u32(soa, chain_ttl);
+	return chain_ttl == UINT32_MAX ? 0 : chain_ttl;
+}
+
+/* The links the answers of q followed so far. */
+static size_t links_of(const cq *q)
+{
+	return q->nprior ? q->nprior - 1 : 0;
 }
 
 /* Turn c-ares's status and message into q->ans.  Returns 1 when a new
@@ -1032,16 +1103,23 @@ static int follow_cname(cq *q, const walk *w)
 static int fill_answer(cq *q, int status, const unsigned char *abuf,
 		       int alen)
 {
-	walk w;
-	int walked = 0, st;
+	wire_answer w;
+	int got = -1;
+	uint32_t chain_ttl = q->chain_ttl;
+	size_t i;
 
 	memset(&q->ans, 0, sizeof q->ans);
+	answer_clear(q);
 	if (abuf && alen > 0) {
 		q->ans.wire_size = (size_t)alen;
-		walked = walk_answer(abuf, (size_t)alen, (unsigned)q->type,
-				     &w) == 0;
-		q->ans.truncated = (walked && w.truncated) ||
+		got = wire_read_answer(abuf, (size_t)alen, (unsigned)q->type,
+				       q->prior, q->nprior,
+				       WIRE_CHAIN_MAX - links_of(q), &w,
+				       &q->text);
+		q->ans.truncated = (got == 0 && w.truncated) ||
 				   (size_t)alen > DNS_UDP_PLAIN_MAX;
+		if (got == 0)
+			chain_ttl = min_u32(chain_ttl, w.chain_ttl);
 	}
 
 	switch (status) {
@@ -1049,67 +1127,53 @@ static int fill_answer(cq *q, int status, const unsigned char *abuf,
 		break;
 	case ARES_ENODATA:
 	case ARES_ENOTFOUND:
-		if (walked)
-			q->ans.neg_ttl = min_u32(w.neg_ttl,
-				min_u32(q->chain_ttl, w.chain_ttl));
+		if (got == 0)
+			q->ans.neg_ttl = neg_ttl_of(w.neg_ttl, chain_ttl);
 		answer_set(q, status == ARES_ENODATA ? SPFC_DNS_NODATA
 						     : SPFC_DNS_NXDOMAIN);
-		return 0;
+		goto done;
 	case ARES_ETIMEOUT:
 		answer_set(q, SPFC_DNS_TIMEOUT);
-		return 0;
+		goto done;
 	default:
 		answer_set(q, SPFC_DNS_SERVFAIL);
-		return 0;
+		goto done;
 	}
 
-	if (!walked) {
+	if (got != 0) {
+		/* malformed, or out of memory while reading it */
 		answer_set(q, SPFC_DNS_SERVFAIL);
-		return 0;
+		goto done;
 	}
-	if (w.ntype == 0) {
-		if (w.moved) {
-			if (follow_cname(q, &w))
-				return 1;
+	if (w.count > 0) {
+		q->rrs = w.rr;
+		w.rr = NULL;
+		q->ans.count = w.count;
+		for (i = 0; i < q->ans.count; i++)
+			q->rrs[i].ttl = min_u32(q->rrs[i].ttl, chain_ttl);
+		answer_set(q, SPFC_DNS_OK);
+		goto done;
+	}
+	/* No record: a chain that does not reach the asked type (a loop,
+	 * too long, or its end has none) is "no data", never an error.
+	 * The end of a chain given without its records is asked once. */
+	if (!w.broken && w.ntype == 0 && w.nchain > 1) {
+		int sent = follow_cname(q, &w);
+
+		free(w.rr);
+		if (sent > 0)
+			return 1;
+		if (sent < 0) {
 			answer_set(q, SPFC_DNS_SERVFAIL);
 			return 0;
 		}
-		q->ans.neg_ttl = min_u32(w.neg_ttl, q->chain_ttl);
-		answer_set(q, SPFC_DNS_NODATA);
-		return 0;
+		w.rr = NULL;
 	}
-
-	switch (q->type) {
-	case SPFC_RR_A:
-	case SPFC_RR_AAAA:
-		st = fill_addr(q, abuf, alen, &w);
-		break;
-	case SPFC_RR_MX:
-		st = fill_mx(q, abuf, alen, &w);
-		break;
-	case SPFC_RR_TXT:
-		st = fill_txt(q, abuf, alen, &w);
-		break;
-	case SPFC_RR_PTR:
-		st = fill_ptr(q, abuf, alen, &w);
-		break;
-	default:
-		st = ARES_EBADQUERY;
-		break;
-	}
-	if (st == ARES_ENODATA) {
-		q->ans.neg_ttl = min_u32(w.neg_ttl, q->chain_ttl);
-		answer_set(q, SPFC_DNS_NODATA);
-	} else if (st != ARES_SUCCESS) {
-		answer_set(q, SPFC_DNS_SERVFAIL);
-	} else {
-		uint32_t cap = min_u32(q->chain_ttl, w.chain_ttl);
-		size_t i;
-
-		for (i = 0; i < q->ans.count; i++)
-			q->rrs[i].ttl = min_u32(q->rrs[i].ttl, cap);
-		answer_set(q, SPFC_DNS_OK);
-	}
+	q->ans.neg_ttl = neg_ttl_of(w.neg_ttl, chain_ttl);
+	answer_set(q, SPFC_DNS_NODATA);
+done:
+	if (got == 0)
+		free(w.rr);
 	return 0;
 }
 

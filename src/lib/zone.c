@@ -514,7 +514,12 @@ void zone_resolve(const spfc_zone *z, const char *name, spfc_rrtype type,
 		if (!n || !n->set[SET_CNAME].n || type == SPFC_RR_CNAME)
 			break;
 		if (links == SPFC_ZONE_MAX_CNAME) {
-			out->rcode = SPFC_DNS_SERVFAIL;
+			/* a loop or an over-long chain: it never reaches
+			 * the type, so the name has no data of it (as the
+			 * c-ares backend answers) -- a zone's mistake, not
+			 * a server failure */
+			out->rcode = SPFC_DNS_NODATA;
+			out->neg_ttl = ZONE_DEFAULT_TTL;
 			return;
 		}
 		links++;

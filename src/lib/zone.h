@@ -19,10 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* CNAME links followed before a lookup gives up with SERVFAIL (a loop
- * or an over-long chain).  RFC 1034 §3.6.2 asks resolvers to follow
- * chains and to signal loops as errors without fixing a number; 10 is
- * what common resolvers allow (and what SPF libraries assume). */
+/* CNAME links followed before a lookup gives up with "no data" (a loop
+ * or an over-long chain never reaches the asked type; the c-ares backend
+ * answers such a chain the same way).  RFC 1034 §3.6.2 asks resolvers to
+ * follow chains and to signal loops as errors without fixing a number;
+ * 10 is what common resolvers allow (and what SPF libraries assume).  A
+ * server failure would be a TempError, and a zone's mistake must not
+ * defer mail for good. */
 #define SPFC_ZONE_MAX_CNAME 10
 
 /* TTL of records added without one (the API, or a zone-file line with no

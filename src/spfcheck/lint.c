@@ -122,7 +122,9 @@ static int has_nul(const char *s, size_t len)
 
 /* One host an a or mx term names, with its addresses. */
 struct host {
-	char *name;
+	char *name;		/* namelen bytes: an MX exchange from DNS may
+				   hold a NUL byte; empty: a null MX */
+	size_t namelen;
 	unsigned pref;		/* mx */
 	spfc_dns_rcode rc4, rc6;
 	spfc_addr *addrs;
@@ -205,7 +207,9 @@ enum sev { SEV_INFO, SEV_WARNING, SEV_ERROR };
 struct finding {
 	enum sev sev;
 	char *domain;
-	char *term;		/* "" when the finding has no term */
+	char *term;		/* term_len bytes, any of them NUL (a term
+				   from DNS); empty when it has no term */
+	size_t term_len;
 	size_t pos;		/* 0 when none */
 	char *msg;
 };
@@ -302,7 +306,7 @@ static void finding_v(struct lint *L, enum sev sev, const char *domain,
 		f = &L->f[i];
 		if (f->sev == sev && f->pos == pos &&
 		    strcmp(f->domain, domain) == 0 &&
-		    strlen(f->term) == tlen && memcmp(f->term, term, tlen) == 0 &&
+		    f->term_len == tlen && memcmp(f->term, term, tlen) == 0 &&
 		    strcmp(f->msg, spfc_buf_str(&b)) == 0) {
 			spfc_buf_free(&b);
 			return;
@@ -325,6 +329,7 @@ static void finding_v(struct lint *L, enum sev sev, const char *domain,
 	f->pos = pos;
 	f->domain = dupn(domain, strlen(domain));
 	f->term = dupn(term, tlen);
+	f->term_len = tlen;
 	f->msg = spfc_buf_take(&b);
 	spfc_buf_free(&b);
 	if (!f->domain || !f->term || !f->msg) {
@@ -538,6 +543,8 @@ static const char *bad_byte(const char *s, size_t n)
 
 		if (c >= 0x80)
 			return "non-ASCII byte";
+		if (c == 0)
+			return "NUL byte";
 		if (c < 0x20 || c == 0x7f)
 			return "control byte";
 	}
@@ -791,7 +798,7 @@ static void host_fill(struct lint *L, struct host *h, struct lterm *t)
 	struct answer *a4, *a6;
 
 	h->rc4 = h->rc6 = SPFC_DNS_SERVFAIL;
-	if (!h->name[0] || !spfc_name_queryable(h->name, strlen(h->name))) {
+	if (!h->namelen || !spfc_name_queryable(h->name, h->namelen)) {
 		h->rc4 = h->rc6 = SPFC_DNS_NXDOMAIN;
 		return;
 	}
@@ -825,6 +832,7 @@ static void resolve_a(struct lint *L, const struct node *nd, struct lterm *t)
 		L->nomem = 1;
 		return;
 	}
+	h->namelen = strlen(h->name);
 	t->hosts = h;
 	t->nhosts = 1;
 	start(L, h->name, SPFC_RR_A);
@@ -907,10 +915,10 @@ static void resolve_mx(struct lint *L, const struct node *nd, struct lterm *t)
 			L->nomem = 1;
 			return;
 		}
+		h->namelen = a->rr[i].len;
 		t->nhosts++;
-		if (has_nul(a->rr[i].text, a->rr[i].len))
-			h->name[0] = '\0';
-		if (h->name[0] && spfc_name_queryable(h->name, strlen(h->name))) {
+		/* a NUL byte makes the name unqueryable: never asked */
+		if (h->namelen && spfc_name_queryable(h->name, h->namelen)) {
 			start(L, h->name, SPFC_RR_A);
 			start(L, h->name, SPFC_RR_AAAA);
 		}
@@ -920,10 +928,16 @@ static void resolve_mx(struct lint *L, const struct node *nd, struct lterm *t)
 		struct host *h = &t->hosts[i];
 
 		host_fill(L, h, t);
-		if (!h->name[0]) {
+		if (!h->namelen) {
 			finding(L, SEV_WARNING, nd->domain, t, "null MX "
 				"(RFC 7505): ", t->target, " takes no mail; the "
 				"term matches no address");
+			continue;
+		}
+		if (has_nul(h->name, h->namelen)) {
+			finding(L, SEV_WARNING, nd->domain, t, "an MX host "
+				"name of ", t->target, " holds a NUL byte: "
+				"receivers skip it");
 			continue;
 		}
 		if (host_failed(L, nd, t, h))
@@ -1538,6 +1552,7 @@ static void flat_no(struct lint *L, struct flat *fl, const char *domain,
 	memset(f, 0, sizeof *f);
 	f->domain = dupn(domain, strlen(domain));
 	f->term = t ? dupn(t->text, t->len) : dupn("", 0);
+	f->term_len = t ? t->len : 0;
 	f->pos = t ? t->pos : 0;
 	f->msg = dupn(why, strlen(why));
 	if (!f->domain || !f->term || !f->msg) {
@@ -2240,7 +2255,7 @@ static void json_term(struct jw *j, const struct node *nd,
 			const struct host *h = &t->hosts[i];
 
 			jw_open(j, NULL, '{');
-			jw_str(j, "name", h->name);
+			jw_strn(j, "name", h->name, h->namelen);
 			jw_open(j, "addresses", '[');
 			for (k = 0; k < h->naddrs; k++)
 				jw_addr(j, &h->addrs[k]);
@@ -2313,11 +2328,11 @@ static void text_host(spfc_buf *b, const struct host *h)
 {
 	size_t k;
 
-	if (!h->name[0]) {
+	if (!h->namelen) {
 		spfc_buf_adds(b, ". (null MX)");
 		return;
 	}
-	add_safes(b, h->name);
+	add_safe(b, h->name, h->namelen);
 	if (rc_failed(h->rc4) || rc_failed(h->rc6)) {
 		spfc_buf_adds(b, " (");
 		spfc_buf_adds(b, spfc_dns_rcode_name(rc_failed(h->rc4) ? h->rc4 : h->rc6));
@@ -2432,9 +2447,9 @@ static void text_findings(struct out *o, const struct finding *f, size_t n)
 		sev_word(o, f[i].sev);
 		spfc_buf_adds(b, ": ");
 		add_safes(b, f[i].domain);
-		if (f[i].term[0]) {
+		if (f[i].term_len) {
 			spfc_buf_adds(b, ": ");
-			add_safes(b, f[i].term);
+			add_safe(b, f[i].term, f[i].term_len);
 			spfc_buf_adds(b, " (at ");
 			spfc_buf_addu(b, f[i].pos);
 			spfc_buf_addc(b, ')');
@@ -2695,9 +2710,9 @@ static void text_flat(struct out *o, const struct flat *fl)
 	for (i = 0; i < fl->nno; i++) {
 		spfc_buf_adds(b, "  cannot flatten ");
 		add_safes(b, fl->no[i].domain);
-		if (fl->no[i].term[0]) {
+		if (fl->no[i].term_len) {
 			spfc_buf_addc(b, ' ');
-			add_safes(b, fl->no[i].term);
+			add_safe(b, fl->no[i].term, fl->no[i].term_len);
 		}
 		spfc_buf_adds(b, ": ");
 		spfc_buf_adds(b, fl->no[i].msg);
@@ -2767,8 +2782,8 @@ static void json_flat(struct jw *j, const struct flat *fl)
 	for (i = 0; i < fl->nno; i++) {
 		jw_open(j, NULL, '{');
 		jw_str(j, "domain", fl->no[i].domain);
-		if (fl->no[i].term[0]) {
-			jw_str(j, "term", fl->no[i].term);
+		if (fl->no[i].term_len) {
+			jw_strn(j, "term", fl->no[i].term, fl->no[i].term_len);
 			jw_num(j, "position", fl->no[i].pos);
 		} else {
 			jw_null(j, "term");
@@ -2994,8 +3009,8 @@ static void json_report(spfc_buf *b, struct lint *L, const struct flat *fl,
 		jw_open(&j, NULL, '{');
 		jw_str(&j, "severity", sev_name(f->sev));
 		jw_str(&j, "domain", f->domain);
-		if (f->term[0]) {
-			jw_str(&j, "term", f->term);
+		if (f->term_len) {
+			jw_strn(&j, "term", f->term, f->term_len);
 		} else {
 			jw_null(&j, "term");
 		}

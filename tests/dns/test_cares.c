@@ -411,7 +411,9 @@ static void test_negative(spfc_resolver *r)
 	expect_rc(r, "hidden.onion", SPFC_RR_A, SPFC_DNS_NXDOMAIN);
 }
 
-/* unbound's local-data answers a CNAME alone; the backend follows it. */
+/* unbound's local-data answers a CNAME alone; the backend asks for its
+ * target once more, and no more: a chain of CNAMEs given one per answer
+ * ends there as "no data", as does a loop (never a server failure). */
 static void test_cname(spfc_resolver *r)
 {
 	got g;
@@ -432,11 +434,14 @@ static void test_cname(spfc_resolver *r)
 	expect_rc(r, "alias.test", SPFC_RR_TXT, SPFC_DNS_NODATA);
 	expect_rc(r, "toref.test", SPFC_RR_TXT, SPFC_DNS_SERVFAIL);
 
-	/* ten links are followed, the eleventh is not */
-	lookup(r, "l1.test", SPFC_RR_A, &g);
+	/* one more query, not two: two links given one per answer are
+	 * no data, and so are ten, and a loop */
+	expect_rc(r, "alias2.test", SPFC_RR_A, SPFC_DNS_NODATA);
+	expect_rc(r, "l1.test", SPFC_RR_A, SPFC_DNS_NODATA);
+	expect_rc(r, "l0.test", SPFC_RR_A, SPFC_DNS_NODATA);
+	expect_rc(r, "loop1.test", SPFC_RR_TXT, SPFC_DNS_NODATA);
+	lookup(r, "l10.test", SPFC_RR_A, &g);
 	CHECK(g.rc == SPFC_DNS_OK && has_addr4(&g, "192.0.2.1"));
-	expect_rc(r, "l0.test", SPFC_RR_A, SPFC_DNS_SERVFAIL);
-	expect_rc(r, "loop1.test", SPFC_RR_TXT, SPFC_DNS_SERVFAIL);
 }
 
 /* ---- Many at once, cancel, process() ------------------------------- */
@@ -453,7 +458,7 @@ static void test_parallel(spfc_resolver *r)
 		{"mx.test", SPFC_RR_MX, SPFC_DNS_OK},
 		{"long.test", SPFC_RR_TXT, SPFC_DNS_OK},
 		{"multi.test", SPFC_RR_TXT, SPFC_DNS_OK},
-		{"alias2.test", SPFC_RR_A, SPFC_DNS_OK},
+		{"alias.test", SPFC_RR_A, SPFC_DNS_OK},
 		{"nx.test", SPFC_RR_A, SPFC_DNS_NXDOMAIN},
 		{"a.test", SPFC_RR_TXT, SPFC_DNS_NODATA},
 		{"x.drop.test", SPFC_RR_A, SPFC_DNS_TIMEOUT},
@@ -661,6 +666,113 @@ static void test_dead_server(void)
 
 /* ---- Crafted answers from fake-dns.py ------------------------------ */
 
+/* Queries fake-dns.py got for name so far (its "count." TXT answer), or
+ * -1. */
+static long asked(spfc_resolver *r, const char *name)
+{
+	char q[300];
+	got g;
+
+	snprintf(q, sizeof q, "count.%s", name);
+	lookup(r, q, SPFC_RR_TXT, &g);
+	if (g.rc != SPFC_DNS_OK || g.count != 1)
+		return -1;
+	return strtol(g.text[0], NULL, 10);
+}
+
+/* CNAME chains and loops given whole in one answer, as a recursive
+ * resolver gives them: followed within the answer, by owner; a chain that
+ * does not reach the type is no data after one query. */
+static void test_chains(spfc_resolver *r)
+{
+	got g;
+
+	lookup(r, "cloop.fake", SPFC_RR_A, &g);
+	CHECK(g.rc == SPFC_DNS_NODATA && g.count == 0);
+	CHECK(g.neg_ttl == 60);	/* no SOA: the CNAMEs' TTL */
+	CHECK(asked(r, "cloop.fake") == 1);
+	CHECK(asked(r, "b.cloop.fake") == 0);
+	expect_rc(r, "selfloop.fake", SPFC_RR_TXT, SPFC_DNS_NODATA);
+	CHECK(asked(r, "selfloop.fake") == 1);
+
+	/* a whole chain that reaches the data: one query, the smallest TTL */
+	lookup(r, "chain3.fake", SPFC_RR_A, &g);
+	CHECK(g.rc == SPFC_DNS_OK && g.count == 1 &&
+	      has_addr4(&g, "192.0.2.3"));
+	CHECK(g.rr[0].ttl == 50);
+	CHECK(asked(r, "chain3.fake") == 1);
+	CHECK(asked(r, "x2.chain3.fake") == 0);
+	/* the records of the chain in any order */
+	lookup(r, "order.fake", SPFC_RR_A, &g);
+	CHECK(g.rc == SPFC_DNS_OK && has_addr4(&g, "192.0.2.4"));
+
+	/* WIRE_CHAIN_MAX (16) links in one answer, not 17 */
+	lookup(r, "chain16.fake", SPFC_RR_A, &g);
+	CHECK(g.rc == SPFC_DNS_OK && has_addr4(&g, "192.0.2.16"));
+	expect_rc(r, "chain17.fake", SPFC_RR_A, SPFC_DNS_NODATA);
+	CHECK(asked(r, "chain17.fake") == 1);
+	CHECK(asked(r, "c17.fake") == 0);
+
+	/* a CNAME to the root: nothing to ask */
+	expect_rc(r, "cnameroot.fake", SPFC_RR_A, SPFC_DNS_NODATA);
+	/* NXDOMAIN at the end of a chain */
+	expect_rc(r, "nxchain.fake", SPFC_RR_A, SPFC_DNS_NXDOMAIN);
+
+	/* one link per answer: the target asked once, then no data */
+	expect_rc(r, "follow1.fake", SPFC_RR_A, SPFC_DNS_NODATA);
+	CHECK(asked(r, "follow1.fake") == 1);
+	CHECK(asked(r, "follow2.fake") == 1);
+	CHECK(asked(r, "follow3.fake") == 0);
+	lookup(r, "follow2.fake", SPFC_RR_A, &g);
+	CHECK(g.rc == SPFC_DNS_OK && has_addr4(&g, "192.0.2.33"));
+	/* the second answer leads back to the name first asked: a loop */
+	expect_rc(r, "backloop.fake", SPFC_RR_A, SPFC_DNS_NODATA);
+	CHECK(asked(r, "backloop.fake") == 1);
+	CHECK(asked(r, "backloop2.fake") == 1);
+}
+
+/* Records of another owner or class are no part of the answer. */
+static void test_owners(spfc_resolver *r)
+{
+	got g;
+
+	lookup(r, "stray.fake", SPFC_RR_TXT, &g);
+	CHECK(g.rc == SPFC_DNS_OK && g.count == 1);
+	CHECK_STR(g.text[0], "v=spf1 -all");
+	lookup(r, "straymx.fake", SPFC_RR_MX, &g);
+	CHECK(g.rc == SPFC_DNS_OK && g.count == 1);
+	CHECK_STR(g.text[0], "good.fake");
+	lookup(r, "strayptr.fake", SPFC_RR_PTR, &g);
+	CHECK(g.rc == SPFC_DNS_OK && g.count == 1);
+	CHECK_STR(g.text[0], "good.fake");
+	expect_rc(r, "chaos.fake", SPFC_RR_TXT, SPFC_DNS_NODATA);
+}
+
+/* TXT data is bytes with a length; malformed RDATA is a server failure. */
+static void test_txt(spfc_resolver *r)
+{
+	static const char nul[] = "v=spf1 ip4:192.0.2.1\0 -all";
+	got g;
+
+	lookup(r, "txtnul.fake", SPFC_RR_TXT, &g);
+	CHECK(g.rc == SPFC_DNS_OK && g.count == 1);
+	CHECK(g.rr[0].len == sizeof nul - 1);
+	CHECK(memcmp(g.text[0], nul, sizeof nul - 1) == 0);
+	CHECK(g.rr[0].nstrings == 1);
+	lookup(r, "txtnul2.fake", SPFC_RR_TXT, &g);
+	CHECK(g.rc == SPFC_DNS_OK && g.count == 1);
+	CHECK(g.rr[0].len == sizeof nul - 1);
+	CHECK(memcmp(g.text[0], nul, sizeof nul - 1) == 0);
+	CHECK(g.rr[0].nstrings == 3 && g.rr[0].maxstring == 20);
+
+	expect_rc(r, "txtover.fake", SPFC_RR_TXT, SPFC_DNS_SERVFAIL);
+	lookup(r, "txtrd0.fake", SPFC_RR_TXT, &g);
+	CHECK(g.rc == SPFC_DNS_OK && g.count == 1);
+	CHECK_STR(g.text[0], "x");
+	expect_rc(r, "badalen.fake", SPFC_RR_A, SPFC_DNS_SERVFAIL);
+	expect_rc(r, "mxtrail.fake", SPFC_RR_MX, SPFC_DNS_SERVFAIL);
+}
+
 static void test_hostile(spfc_resolver *r)
 {
 	got g;
@@ -684,7 +796,8 @@ static void test_hostile(spfc_resolver *r)
 	expect_rc(r, "forward.fake", SPFC_RR_A, SPFC_DNS_SERVFAIL);
 	expect_rc(r, "short.fake", SPFC_RR_TXT, SPFC_DNS_SERVFAIL);
 	expect_rc(r, "rdlen.fake", SPFC_RR_TXT, SPFC_DNS_SERVFAIL);
-	expect_rc(r, "cnamenul.fake", SPFC_RR_A, SPFC_DNS_SERVFAIL);
+	/* a CNAME target no query can carry: the chain ends there */
+	expect_rc(r, "cnamenul.fake", SPFC_RR_A, SPFC_DNS_NODATA);
 	expect_rc(r, "servfail.fake", SPFC_RR_TXT, SPFC_DNS_SERVFAIL);
 	expect_rc(r, "unknown.fake", SPFC_RR_TXT, SPFC_DNS_SERVFAIL);
 	/* A TXT for another owner is not an answer. */
@@ -705,6 +818,10 @@ static void test_hostile(spfc_resolver *r)
 	CHECK(g.rc == SPFC_DNS_OK && g.count == 1);
 	CHECK(g.rr[0].ttl == 0);
 	CHECK_STR(g.text[0], "big");
+
+	test_chains(r);
+	test_owners(r);
+	test_txt(r);
 }
 
 int main(int argc, char **argv)

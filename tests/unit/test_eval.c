@@ -1,8 +1,8 @@
 /* test_eval.c - the evaluator's counters and limits over the zone
  * resolver: the 10-lookup limit across includes (and how many queries it
  * lets out), void lookups, MX and PTR limits, parallel MX address lookups
- * (round trips on the simulated clock), time budget, and freeing a check
- * mid-flight. */
+ * (round trips on the simulated clock), time budget, freeing a check
+ * mid-flight, and NUL bytes in a record and in an explanation. */
 #include <spfc/buf.h>
 #include <spfc/resolver.h>
 #include <spfc/spfc.h>
@@ -211,6 +211,41 @@ int main(void)
 		o.record = "v=spf1 ptr:le.org -all";	/* label boundaries */
 		CHECK(spfc_check_run(res, &o, &q, &c) == SPFC_OK);
 		CHECK(c && spfc_check_result(c) == SPFC_FAIL);
+		spfc_check_free(c);
+	}
+	/* NUL bytes in TXT data (the zone's \000): a record holding one is a
+	 * PermError, never cut at it; an explanation holding one is not used
+	 * (RFC 7208 §6.2), so the default explanation stands. */
+	{
+		spfc_options o;
+		spfc_request q;
+
+		load("nul.example TXT \"v=spf1 ip4:192.0.2.1\\000 -all\"\n"
+		     "nul2.example TXT \"v=spf1 ip4:192.0.2.1\" \"\\000\" "
+		     "\"-all\"\n"
+		     "exp.example TXT \"v=spf1 -all exp=e.example\"\n"
+		     "e.example TXT \"not\\000 you\"\n"
+		     "exp2.example TXT \"v=spf1 -all exp=e2.example\"\n"
+		     "e2.example TXT \"not %{l}\"\n");
+		c = run("192.0.2.1", "a@nul.example", 0);
+		CHECK(c && spfc_check_result(c) == SPFC_PERMERROR);
+		CHECK(c && strstr(spfc_check_problem(c), "IPv4"));
+		spfc_check_free(c);
+		c = run("192.0.2.1", "a@nul2.example", 0);
+		CHECK(c && spfc_check_result(c) == SPFC_PERMERROR);
+		spfc_check_free(c);
+		spfc_options_init(&o);
+		o.default_exp = "DEFAULT";
+		memset(&q, 0, sizeof q);
+		spfc_addr_parse("192.0.2.7", &q.ip);
+		q.sender = "a@exp.example";
+		CHECK(spfc_check_run(res, &o, &q, &c) == SPFC_OK);
+		CHECK(c && spfc_check_result(c) == SPFC_FAIL);
+		CHECK(c && strcmp(spfc_check_explanation(c), "DEFAULT") == 0);
+		spfc_check_free(c);
+		q.sender = "a@exp2.example";
+		CHECK(spfc_check_run(res, &o, &q, &c) == SPFC_OK);
+		CHECK(c && strcmp(spfc_check_explanation(c), "not a") == 0);
 		spfc_check_free(c);
 	}
 	spfc_resolver_free(res);

@@ -53,6 +53,47 @@ static int roundtrip(const char *s)
 	return ok;
 }
 
+/* A NUL byte anywhere in a record that parses makes it a syntax error
+ * (or, right after "v=spf1", no SPF record at all, RFC 7208 §4.5): the
+ * record is bytes with a length, a NUL never ends it early.  Each record
+ * is tried with a NUL put in before, and in place of, every byte. */
+static int nul_anywhere(const char *s)
+{
+	size_t n = strlen(s), at, k;
+	char buf[256];
+	int ok = 1;
+
+	if (n + 1 > sizeof buf)
+		return 0;
+	for (at = 0; at <= n; at++) {
+		for (k = 0; k < 2; k++) {
+			struct record *r = NULL;
+			spfc_buf why;
+			size_t len;
+			spfc_status st;
+
+			if (k == 1 && at == n)
+				continue;
+			memcpy(buf, s, at);
+			buf[at] = '\0';
+			/* k 0: inserted; k 1: replacing byte at */
+			memcpy(buf + at + 1, s + at + k, n - at - k);
+			len = n + 1 - k;
+			spfc_buf_init(&why, 0);
+			st = record_parse(buf, len, &r, &why);
+			if (st == SPFC_OK) {
+				fprintf(stderr, "NUL at %zu (%s) in \"%s\" "
+					"parses\n", at, k ? "replacing" :
+					"inserted", s);
+				ok = 0;
+			}
+			record_free(r);
+			spfc_buf_free(&why);
+		}
+	}
+	return ok;
+}
+
 int main(void)
 {
 	spfc_buf why;
@@ -125,6 +166,23 @@ int main(void)
 	CHECK(fails("v=spf1 \x80" "a", "non-ASCII"));
 	CHECK(fails("v=spf1 ptr/24", "syntax"));
 	CHECK(fails("v=spf1 =foo", "Unknown"));
+
+	/* NUL bytes: not a cut, a syntax error */
+	{
+		static const char nul[] = "v=spf1 ip4:192.0.2.1\0 -all";
+
+		spfc_buf_reset(&why);
+		CHECK(record_parse(nul, sizeof nul - 1, &r, &why) ==
+		      SPFC_ESYNTAX);
+		CHECK(strstr(spfc_buf_str(&why), "invalid IPv4 address") != NULL);
+		CHECK(!record_is_spf("v=spf1\0 -all", 12));
+	}
+	CHECK(nul_anywhere("v=spf1 ip4:192.0.2.1 -all"));
+	CHECK(nul_anywhere("v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 ~all"));
+	CHECK(nul_anywhere("v=spf1 a:mail.example.com/24//64 mx ptr:x.example ?all"));
+	CHECK(nul_anywhere("v=spf1 include:_spf.example.net exists:%{i}.e.example -all"));
+	CHECK(nul_anywhere("v=spf1 redirect=_spf.example.com exp=exp.example.com"));
+	CHECK(nul_anywhere("v=spf1 foo=bar-%{d} +a"));
 
 	CHECK(roundtrip("v=spf1 a mx:example.org/24//64 -all"));
 	CHECK(roundtrip("v=spf1 ip4:192.0.2.1 ip6:2001:db8::/32 redirect=_spf.example.com"));
