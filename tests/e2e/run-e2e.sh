@@ -192,6 +192,8 @@ runs_as_nobody() {
 
 nobody_uid=$(id -u nobody) || fail "no user nobody"
 nobody_gid=$(id -g nobody) || fail "no group for nobody"
+postfix_gid=$(getent group postfix | cut -d: -f3)
+[ -n "$postfix_gid" ] || fail "no group postfix"
 
 # ---- files ---------------------------------------------------------------
 mkdir -p "$tmp/bin" "$tmp/etc" "$tmp/dns" "$tmp/queue" "$tmp/data" \
@@ -291,8 +293,10 @@ for port in 25 2546; do
 done
 
 # ---- listen-mode daemons -------------------------------------------------
+# As nobody, group postfix: the socket (0660 by default) is made with
+# that group, so Postfix can connect and nobody else can.
 for c in $CONFIGS; do
-	inns setpriv --reuid="$nobody_uid" --regid="$nobody_gid" --clear-groups \
+	inns setpriv --reuid="$nobody_uid" --regid="$postfix_gid" --clear-groups \
 		"$tmp/bin/policyd-spf" --listen "unix:$tmp/listen/$c.sock" \
 		"$tmp/etc/$c.conf" >"$tmp/listen/$c.log" 2>&1 &
 	pid=$!
