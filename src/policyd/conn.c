@@ -93,7 +93,9 @@ static void start_request(struct conn *c)
 	c->busy--;
 	if (!c->job && c->waiting) {	/* out of memory */
 		c->waiting = 0;
-		send_answer(c, "dunno");
+		log_err(0, "out of memory: the SPF check could not run; "
+			   "answered defer_if_permit");
+		send_answer(c, POLICY_OOM_ACTION);
 		proto_reader_next(&c->reader);
 	}
 }

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1124,7 +1125,7 @@ static int bind_inet(struct server *s, const char *spec)
 	unsigned long port;
 	char *end;
 	size_t hl;
-	int rc;
+	int rc, fd, one = 1;
 
 	if (!colon)
 		return 2;
@@ -1147,13 +1148,32 @@ static int bind_inet(struct server *s, const char *spec)
 	if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
 	    uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0)
 		return 2;
+	/* bound here, not by libuv, whose bind errors wait for uv_listen() */
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, (struct sockaddr *)&ss,
+		 ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+					 : sizeof(struct sockaddr_in6)) != 0) {
+		startup_error("cannot listen on inet:", spec, ": ", strerror(errno),
+			      NULL);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	uv_tcp_init(s->loop, &s->h.tcp);
 	s->h.tcp.data = s;
 	s->bound = 1;
-	rc = uv_tcp_bind(&s->h.tcp, (struct sockaddr *)&ss, 0);
-	if (rc != 0 || start_listening(s) != 0) {
-		startup_error("cannot listen on inet:", spec, ": ",
-			      rc ? uv_strerror(rc) : strerror(errno), NULL);
+	rc = uv_tcp_open(&s->h.tcp, fd);
+	if (rc != 0) {
+		close(fd);
+		startup_error("cannot listen on inet:", spec, ": ", uv_strerror(rc),
+			      NULL);
+		return -1;
+	}
+	if (start_listening(s) != 0) {
+		startup_error("cannot listen on inet:", spec, ": ", strerror(errno),
+			      NULL);
 		return -1;
 	}
 	if ((ss.ss_family == AF_INET &&

@@ -493,6 +493,15 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 2;
 	}
+	/* --listen is read as Listen is: a value that does not parse is bad
+	 * usage, before anything is made. */
+	if (listen_addr && config_set(&cfg, "Listen", listen_addr, 0) < 0) {
+		fprintf(stderr, "policyd-spf: --listen: %s\n",
+			cfg.nproblems ? cfg.problems[cfg.nproblems - 1].text
+				      : "out of memory");
+		config_free(&cfg);
+		return 2;
+	}
 	rc = explicit_path ? config_load(&cfg, path)
 			   : config_load_default(&cfg, path);
 	if (rc == 1) {

@@ -597,6 +597,15 @@ static void malformed(struct policy_job *j, const char *why)
 	finish(j, ACT_DUNNO, "", 0);
 }
 
+/* No memory to check: fail closed, as a daemon that died would (Postfix
+ * then defers): never an answer that lets the mail through unchecked.
+ * Not cached. */
+static void out_of_memory(struct policy_job *j)
+{
+	log_err(0, "out of memory: the SPF check could not run; answered defer_if_permit");
+	finish(j, ACT_DEFER, POLICY_OOM_TEXT, 0);
+}
+
 static void store(struct policy_job *j, enum act act, const char *text)
 {
 	enum cache_action ca;
@@ -671,10 +680,11 @@ static void on_deadline(uv_timer_t *t)
 	}
 }
 
-/* A new check, not started; NULL when the names cannot be checked. */
+/* A new check, not started; NULL (and why in *st) when the names cannot
+ * be checked or memory ran out. */
 static spfc_check *new_check(struct policy_job *j, const char *sender,
 			     const char *helo, spfc_scope scope, int seconds,
-			     const char *record)
+			     const char *record, spfc_status *st)
 {
 	spfc_options o;
 	spfc_request q;
@@ -692,7 +702,8 @@ static spfc_check *new_check(struct policy_job *j, const char *sender,
 	q.sender = sender;
 	q.helo = helo;
 	q.scope = scope;
-	if (spfc_check_new(j->p->res, &o, &q, &c) != SPFC_OK)
+	*st = spfc_check_new(j->p->res, &o, &q, &c);
+	if (*st != SPFC_OK)
 		return NULL;
 	j->p->inflight++;
 	return c;
@@ -713,10 +724,15 @@ static int run_check(struct policy_job *j, const char *sender,
 		     const char *helo, spfc_scope scope, int seconds,
 		     const char *record)
 {
+	spfc_status st;
+
 	drop_check(j);
-	j->chk = new_check(j, sender, helo, scope, seconds, record);
+	j->chk = new_check(j, sender, helo, scope, seconds, record, &st);
 	if (!j->chk) {
-		malformed(j, "sender or HELO name holds bytes no name can hold");
+		if (st == SPFC_ENOMEM)
+			out_of_memory(j);
+		else
+			malformed(j, "sender or HELO name holds bytes no name can hold");
 		return -1;
 	}
 	j->check_done = 0;
@@ -741,10 +757,12 @@ static int mfrom_checks(const struct policy_job *j)
  * it (its DNS queries were spent for nothing). */
 static void start_next(struct policy_job *j)
 {
+	spfc_status st;
+
 	if (j->check_done || !mfrom_checks(j))
 		return;
 	j->next = new_check(j, j->sender, j->helo, SPFC_SCOPE_MFROM,
-			    j->cfg->lookup_time, NULL);
+			    j->cfg->lookup_time, NULL, &st);
 	if (!j->next)
 		return;	/* ST_MFROM tries again and reports it */
 	spfc_check_start(j->next, on_check_done, j);
@@ -1270,7 +1288,7 @@ struct policy_job *policy_start(struct policy *p, const struct proto_request *q,
 			       (cfg->prospective ? strlen(cfg->prospective) + 1 : 0);
 
 		if (attrs(q, v, extra, &j->strs, &j->strs_cap, &room, &nul) < 0) {
-			malformed(j, "out of memory");
+			out_of_memory(j);
 			goto run;
 		}
 		j->client_address = v[A_CLIENT];

@@ -45,11 +45,16 @@ void policy_set_config(struct policy *p, const struct config *cfg);
  * within one Postfix instance), borrowed until the job ends.  cb runs once -- inside policy_start when
  * no DNS is needed (then NULL is returned), or later from the loop (the
  * job is freed after cb returns).  NULL without cb having run: out of
- * memory (answer "dunno" yourself). */
+ * memory (answer POLICY_OOM_ACTION yourself). */
 struct policy_job *policy_start(struct policy *p,
 				const struct proto_request *q,
 				struct cache *cache, policy_done_cb cb,
 				void *arg);
+/* The answer when there is no memory to check: fail closed (Postfix
+ * defers), as when the daemon is gone; never a pass without a check. */
+#define POLICY_OOM_TEXT "SPF check not possible now: out of memory"
+#define POLICY_OOM_ACTION "defer_if_permit " POLICY_OOM_TEXT
+
 /* Stop a job that has not called back: its callback will not run. */
 void policy_cancel(struct policy_job *j);
 
