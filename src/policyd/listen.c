@@ -697,8 +697,10 @@ static int same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Names of the settings that changed but take a restart, into m. */
-static void restart_only(const struct config *o, const struct config *n, spfc_buf *m)
+/* Names of the settings that changed but take a restart, into m;
+ * returns how many. */
+static size_t restart_only(const struct config *o, const struct config *n,
+			   spfc_buf *m)
 {
 	const char *names[5];
 	size_t k = 0, i;
@@ -717,6 +719,7 @@ static void restart_only(const struct config *o, const struct config *n, spfc_bu
 		spfc_buf_adds(m, i ? ", " : "");
 		spfc_buf_adds(m, names[i]);
 	}
+	return k;
 }
 
 /* SIGHUP: read the configuration again; a file with errors or one that
@@ -774,10 +777,13 @@ static void reload(struct server *s)
 		return;
 	}
 	spfc_buf_init(&m, 0);
-	restart_only(s->cfg, n, &m);
-	if (m.len) {
-		spfc_buf_adds(&m, ": changed in the file; they take effect "
-				  "after a restart (kept as they were)");
+	spfc_buf_adds(&m, "reload: ");
+	i = restart_only(s->cfg, n, &m);
+	if (i) {
+		spfc_buf_adds(&m, i > 1 ? " changed in the file: they take effect "
+					  "only after a restart"
+					: " changed in the file: it takes effect "
+					  "only after a restart");
 		log_err(0, spfc_buf_str(&m));
 	}
 	spfc_buf_free(&m);
