@@ -25,7 +25,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,25 +158,6 @@ static void say_limited(struct server *s, struct ratelog *rl, spfc_buf *m)
 	rl->used = 1;
 	rl->last = now;
 	rl->suppressed = 0;
-}
-
-/* A start-up error: one line, the texts given (ending with NULL), on
- * stderr and in the log. */
-static void startup_error(const char *first, ...)
-{
-	spfc_buf m;
-	va_list ap;
-	const char *t;
-
-	spfc_buf_init(&m, 0);
-	va_start(ap, first);
-	for (t = first; t; t = va_arg(ap, const char *))
-		spfc_buf_adds(&m, t);
-	va_end(ap);
-	log_err(0, spfc_buf_str(&m));
-	if (!log_to_stderr())
-		fprintf(stderr, "policyd-spf: %s\n", spfc_buf_str(&m));
-	spfc_buf_free(&m);
 }
 
 /* ---- clients -------------------------------------------------------------- */
@@ -913,7 +893,7 @@ static int socket_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
 	*gid = (gid_t)-1;
 	if (cfg->socket_owner) {
 		if (lookup_owner(cfg->socket_owner, uid, gid, 0) < 0) {
-			startup_error("Socket_Owner ", cfg->socket_owner,
+			log_fatal("Socket_Owner ", cfg->socket_owner,
 				      ": no such user or group", NULL);
 			return -1;
 		}
@@ -921,7 +901,7 @@ static int socket_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
 	if (cfg->socket_group) {
 		struct group *gr = getgrnam(cfg->socket_group);
 		if (!gr) {
-			startup_error("Socket_Group ", cfg->socket_group,
+			log_fatal("Socket_Group ", cfg->socket_group,
 				      ": no such group", NULL);
 			return -1;
 		}
@@ -1002,45 +982,45 @@ static int bind_unix(struct server *s, const char *path)
 	s->sock_dir = slash ? strndup(path, dlen ? dlen : 1) : strdup(".");
 	s->sock_name = strdup(slash ? slash + 1 : path);
 	if (!s->sock_dir || !s->sock_name) {
-		startup_error("out of memory", NULL, NULL);
+		log_fatal("out of memory", NULL, NULL);
 		return -1;
 	}
 	if (!*s->sock_name || strcmp(s->sock_name, ".") == 0 ||
 	    strcmp(s->sock_name, "..") == 0) {
-		startup_error(path, ": not a socket path", NULL);
+		log_fatal(path, ": not a socket path", NULL);
 		return -1;
 	}
 	if (strlen(s->sock_dir) + sizeof LISTEN_TMP_NAME + 1 + sizeof LISTEN_TMP_SOCK >
 		    sizeof tmp || plen >= sizeof tmp) {
-		startup_error(path, ": the socket path is too long", NULL);
+		log_fatal(path, ": the socket path is too long", NULL);
 		return -1;
 	}
 	s->dirfd = open(s->sock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
-		startup_error(s->sock_dir, ": ", strerror(errno), NULL);
+		log_fatal(s->sock_dir, ": ", strerror(errno), NULL);
 		return -1;
 	}
 	/* two servers starting at once: one checks and renames at a time */
 	locked = flock(s->dirfd, LOCK_EX) == 0;
 	if (fstatat(s->dirfd, s->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			startup_error(path, " exists and is not a socket; it is "
+			log_fatal(path, " exists and is not a socket; it is "
 				      "left alone", NULL);
 			goto done;
 		}
 		if (answers(path)) {
-			startup_error("another server already answers on ", path,
+			log_fatal("another server already answers on ", path,
 				      "; not taken over", NULL);
 			goto done;
 		}
 	} else if (errno != ENOENT) {
-		startup_error(path, ": ", strerror(errno), NULL);
+		log_fatal(path, ": ", strerror(errno), NULL);
 		goto done;
 	}
 	memcpy(tmp, s->sock_dir, strlen(s->sock_dir));
 	memcpy(tmp + strlen(s->sock_dir), LISTEN_TMP_NAME, sizeof LISTEN_TMP_NAME);
 	if (!mkdtemp(tmp)) {
-		startup_error(s->sock_dir, ": cannot make a directory: ",
+		log_fatal(s->sock_dir, ": cannot make a directory: ",
 			      strerror(errno), NULL);
 		goto done;
 	}
@@ -1049,7 +1029,7 @@ static int bind_unix(struct server *s, const char *path)
 					    O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (tmpfd < 0 || fstat(tmpfd, &st) != 0 || st.st_uid != geteuid() ||
 	    (st.st_mode & 077)) {
-		startup_error(tmp, ": not the private directory just made", NULL);
+		log_fatal(tmp, ": not the private directory just made", NULL);
 		goto done;
 	}
 	memcpy(tmp + strlen(tmp), "/" LISTEN_TMP_SOCK, sizeof "/" LISTEN_TMP_SOCK);
@@ -1060,28 +1040,28 @@ static int bind_unix(struct server *s, const char *path)
 	rc = uv_pipe_bind(&s->h.pipe, tmp);
 	umask(old);
 	if (rc != 0) {
-		startup_error("cannot bind ", path, ": ", uv_strerror(rc), NULL);
+		log_fatal("cannot bind ", path, ": ", uv_strerror(rc), NULL);
 		rc = -1;
 		goto done;
 	}
 	rc = -1;
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
 	    fchownat(tmpfd, LISTEN_TMP_SOCK, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
-		startup_error("cannot set the owner of ", path, ": ",
+		log_fatal("cannot set the owner of ", path, ": ",
 			      strerror(errno), NULL);
 		goto done;
 	}
 	if (fstatat(tmpfd, LISTEN_TMP_SOCK, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISSOCK(st.st_mode)) {
-		startup_error(tmp, ": the socket just bound is gone", NULL);
+		log_fatal(tmp, ": the socket just bound is gone", NULL);
 		goto done;
 	}
 	if (start_listening(s) != 0) {
-		startup_error("cannot listen on ", path, ": ", strerror(errno), NULL);
+		log_fatal("cannot listen on ", path, ": ", strerror(errno), NULL);
 		goto done;
 	}
 	if (renameat(tmpfd, LISTEN_TMP_SOCK, s->dirfd, s->sock_name) != 0) {
-		startup_error("cannot put the socket in place at ", path, ": ",
+		log_fatal("cannot put the socket in place at ", path, ": ",
 			      strerror(errno), NULL);
 		goto done;
 	}
@@ -1161,7 +1141,7 @@ static int bind_inet(struct server *s, const char *spec)
 	    bind(fd, (struct sockaddr *)&ss,
 		 ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
 					 : sizeof(struct sockaddr_in6)) != 0) {
-		startup_error("cannot listen on inet:", spec, ": ", strerror(errno),
+		log_fatal("cannot listen on inet:", spec, ": ", strerror(errno),
 			      NULL);
 		if (fd >= 0)
 			close(fd);
@@ -1173,12 +1153,12 @@ static int bind_inet(struct server *s, const char *spec)
 	rc = uv_tcp_open(&s->h.tcp, fd);
 	if (rc != 0) {
 		close(fd);
-		startup_error("cannot listen on inet:", spec, ": ", uv_strerror(rc),
+		log_fatal("cannot listen on inet:", spec, ": ", uv_strerror(rc),
 			      NULL);
 		return -1;
 	}
 	if (start_listening(s) != 0) {
-		startup_error("cannot listen on inet:", spec, ": ", strerror(errno),
+		log_fatal("cannot listen on inet:", spec, ": ", strerror(errno),
 			      NULL);
 		return -1;
 	}
@@ -1241,7 +1221,7 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 		uid_t uid;
 		gid_t gid;
 		if (lookup_owner(cfg->user, &uid, &gid, 1) < 0) {
-			startup_error("User ", cfg->user, ": no such user", NULL);
+			log_fatal("User ", cfg->user, ": no such user", NULL);
 			return 1;
 		}
 	}
@@ -1269,7 +1249,7 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 		return 1;
 	}
 	if (cfg->user && drop_privileges(cfg->user) < 0) {
-		startup_error("cannot switch to user ", cfg->user, ": ",
+		log_fatal("cannot switch to user ", cfg->user, ": ",
 			      strerror(errno), NULL);
 		close_server(&s);	/* removes the socket made */
 		return 1;

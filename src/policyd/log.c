@@ -35,6 +35,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -125,11 +126,6 @@ void log_open(const char *name, int stderr_too)
 	log_connect();
 	if (!atexit_done && atexit(log_flush) == 0)
 		atexit_done = 1;
-}
-
-int log_to_stderr(void)
-{
-	return to_stderr;
 }
 
 void log_batch(int on, void (*arm_flush)(void))
@@ -431,4 +427,20 @@ void log_err(int need, const char *msg)
 void log_msg2(int need, const char *prefix, const char *text)
 {
 	emit(LOG_INFO, need, prefix, text);
+}
+
+void log_fatal(const char *first, ...)
+{
+	char line[LOG_LINE_MAX + 1];
+	size_t n = 0;
+	va_list ap;
+	const char *t;
+
+	va_start(ap, first);
+	for (t = first; t; t = va_arg(ap, const char *))
+		add_clean(line, &n, t);
+	va_end(ap);
+	line[n] = '\0';
+	send_line(LOG_ERR, line, n);
+	fprintf(stderr, "%s: %s\n", ident, line);
 }

@@ -13,8 +13,6 @@
 #define LOG_LINE_MAX 2000	/* bytes of one log line */
 
 void log_open(const char *ident, int to_stderr);
-/* Lines are copied to stderr (log_open's to_stderr). */
-int log_to_stderr(void);
 #define LOG_FLUSH_MS 50	/* longest a line waits in batch mode */
 
 /* Batch mode on (the event loop runs): lines are queued and sent together
@@ -32,5 +30,8 @@ void log_msg(int level, const char *msg);
 void log_err(int level, const char *msg);
 /* The same with a prefix and a piece of outside text (sanitized). */
 void log_msg2(int level, const char *prefix, const char *text);
+/* A reason not to start: the texts given, up to a NULL, as one line at
+ * LOG_ERR and on stderr (once, when lines are copied there anyway). */
+void log_fatal(const char *first, ...);
 
 #endif

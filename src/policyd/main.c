@@ -264,26 +264,8 @@ static void log_problems(const struct config *cfg, const char *path)
 	}
 }
 
-/* fds 0..2 that were closed at start (now /dev/null), and whether log
- * lines are copied to stderr. */
+/* fds 0..2 that were closed at start (now /dev/null). */
 static int std_closed[STD_FDS];
-static int log_copies_stderr;
-
-/* A start-up failure: one line on stderr (unless it was closed) and in
- * syslog. */
-static void fail_msg(const char *a, const char *b)
-{
-	spfc_buf m;
-
-	spfc_buf_init(&m, 0);
-	spfc_buf_adds(&m, a);
-	if (b)
-		spfc_buf_adds(&m, b);
-	if (!std_closed[2] && !log_copies_stderr)
-		fprintf(stderr, "policyd-spf: %s\n", spfc_buf_str(&m));
-	log_err(0, spfc_buf_str(&m));
-	spfc_buf_free(&m);
-}
 
 /* Which of fds 0..2 are closed; each closed one is opened on /dev/null
  * so that no later socket or file gets its number.  -1 when /dev/null
@@ -478,10 +460,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	log_copies_stderr = (to_stderr || check) && !std_closed[2];
-	log_open("policyd-spf", log_copies_stderr);
+	log_open("policyd-spf", (to_stderr || check) && !std_closed[2]);
 	if (config_init(&cfg) < 0) {
-		fail_msg("out of memory", NULL);
+		log_fatal("out of memory", NULL);
 		return 1;
 	}
 	/* --socket-owner is checked as Socket_Owner is (bad usage first),
@@ -529,15 +510,15 @@ int main(int argc, char **argv)
 		 * would otherwise be silently dropped. */
 		const char *why = cfg.nproblems ? cfg.problems[cfg.nproblems - 1].text
 						: "cannot be read";
-		fail_msg(why, "; not starting without its settings");
+		log_fatal(why, "; not starting without its settings", NULL);
 		config_free(&cfg);
 		return 1;
 	}
 	if (!listen_addr && (std_closed[0] || std_closed[1])) {
-		fail_msg(std_closed[0] ? "standard input is closed"
+		log_fatal(std_closed[0] ? "standard input is closed"
 				       : "standard output is closed",
 			 "; spawn mode answers a Postfix client there (start "
-			 "it from master.cf, or use --listen); exiting");
+			 "it from master.cf, or use --listen); exiting", NULL);
 		config_free(&cfg);
 		return 1;
 	}
