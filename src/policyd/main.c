@@ -381,6 +381,20 @@ static int check_config(struct config *cfg, const char *path, int loaded,
 	return 0;
 }
 
+/* A command-line option that stands for a configuration option: value
+ * (NULL: not given) checked by the configuration's own parser.  0, or -1
+ * after a message (bad usage). */
+static int usage_option(struct config *cfg, const char *opt, const char *name,
+			const char *value)
+{
+	if (!value || config_set(cfg, name, value, 0) == 0)
+		return 0;
+	fprintf(stderr, "policyd-spf: %s: %s\n", opt,
+		cfg->nproblems ? cfg->problems[cfg->nproblems - 1].text
+			       : "out of memory");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -465,21 +479,11 @@ int main(int argc, char **argv)
 		log_fatal("out of memory", NULL);
 		return 1;
 	}
-	/* --socket-owner is checked as Socket_Owner is (bad usage first),
-	 * and applied over the file's value. */
-	if (socket_owner && config_set(&cfg, "Socket_Owner", socket_owner, 0) < 0) {
-		fprintf(stderr, "policyd-spf: --socket-owner: %s\n",
-			cfg.nproblems ? cfg.problems[cfg.nproblems - 1].text
-				      : "out of memory");
-		config_free(&cfg);
-		return 2;
-	}
-	/* --listen is read as Listen is: a value that does not parse is bad
-	 * usage, before anything is made. */
-	if (listen_addr && config_set(&cfg, "Listen", listen_addr, 0) < 0) {
-		fprintf(stderr, "policyd-spf: --listen: %s\n",
-			cfg.nproblems ? cfg.problems[cfg.nproblems - 1].text
-				      : "out of memory");
+	/* --socket-owner and --listen are read as Socket_Owner and Listen
+	 * are: a value that does not parse is bad usage, before anything
+	 * is made.  --socket-owner is applied again over the file's. */
+	if (usage_option(&cfg, "--socket-owner", "Socket_Owner", socket_owner) < 0 ||
+	    usage_option(&cfg, "--listen", "Listen", listen_addr) < 0) {
 		config_free(&cfg);
 		return 2;
 	}
