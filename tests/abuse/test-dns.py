@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""test-dns.py - DNS answers and records a hostile or broken zone sends
-(issue "policyd-spf as an unattended service", items 13-15).
+"""test-dns.py - DNS answers and records a hostile or broken zone sends:
+CNAME loops and long chains, records of other owners, NUL bytes in TXT.
 
 What it is for: spfcheck --dns runs the real resolver path (c-ares over
 loopback UDP/TCP) against tests/hostile/dnsserver.py, taught here to send

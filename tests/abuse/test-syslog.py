@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Logging never blocks (issue 13, item 3).
+"""Logging never blocks.
 
 A syslog daemon that stops reading must not stop policyd-spf.  The test
 gives the daemon a /dev/log of its own (bench/nsenv.sh: a private mount

@@ -33,7 +33,7 @@ MX_LIMIT = 10
 PTR_LIMIT = 10
 # The c-ares backend follows a CNAME chain within an answer and asks for
 # the end of a chain given without its data once more, no more: a chain
-# that does not reach the type is "no data" (issue 13, docs/rfc-notes.md).
+# that does not reach the type is "no data" (docs/rfc-notes.md).
 CNAME_QUERIES = 2
 # RFC 1035 §2.3.4 / RFC 7208 §7.3.
 NAME_MAX = 253
