@@ -4,8 +4,8 @@
 Usage: fuzz/make-corpus.py [SRCDIR]   (SRCDIR defaults to the repository
 root, the parent of this script's directory)
 
-Writes fuzz/corpus/<target>/ afresh for record, macro, zone, eval, proto
-and config, from files in the repository:
+Writes fuzz/corpus/<target>/ afresh for record, macro, zone, eval,
+dnswire, proto and config, from files in the repository:
   - tests/rfc7208-tests.yml (the openspf RFC 7208 suite): its SPF and TXT
     data become record seeds, the domain-specs and explanations in them
     macro seeds, each document's zonedata a zone seed, and each test (its
@@ -16,7 +16,8 @@ and config, from files in the repository:
   - tests/golden/*.conf, etc/*.conf, tests/policyd/config/*.conf and the
     Per_User files beside them: config seeds;
 plus a few hand-made eval seeds that use the binary part of the eval
-input (see fuzz/fuzz_eval.c).
+input (see fuzz/fuzz_eval.c), and hand-made DNS answers and server lists
+for dnswire (see fuzz/fuzz_dnswire.c).
 
 Each seed is named by the SHA-1 of its bytes, so a rerun gives the same
 files and duplicates collapse.  How it fails: exits non-zero with a Python
@@ -239,6 +240,94 @@ def handmade_eval():
     return s
 
 
+# ---- dnswire: DNS answers (RFC 1035 §4.1) and server lists ----------
+
+T_A, T_CNAME, T_SOA, T_PTR, T_MX, T_TXT, T_AAAA = 1, 5, 6, 12, 15, 16, 28
+# fuzz_dnswire.c's table of question types, by index
+DNSWIRE_TYPES = [T_A, T_AAAA, T_MX, T_TXT, T_PTR, T_CNAME, T_SOA]
+
+
+def wname(name):
+    out = b''
+    for label in name.split('.'):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b'\0'
+
+
+def rr(owner, rtype, rdata, ttl=300, rclass=1):
+    o = owner if isinstance(owner, bytes) else wname(owner)
+    return o + struct.pack('>HHIH', rtype, rclass, ttl, len(rdata)) + rdata
+
+
+def message(qname, qtype, answers=(), authority=(), rcode=0, tc=False):
+    head = struct.pack('>HBBHHHH', 0x1234, 0x81 | (0x02 if tc else 0),
+                       0x80 | rcode, 1, len(answers), len(authority), 0)
+    q = wname(qname) + struct.pack('>HH', qtype, 1)
+    return head + q + b''.join(answers) + b''.join(authority)
+
+
+def soa(owner, minimum=60):
+    return rr(owner, T_SOA, wname('ns.' + owner) + wname('host.' + owner) +
+              struct.pack('>IIIII', 1, 3600, 600, 86400, minimum), 120)
+
+
+def question_type(msg):
+    """The type of the question of a message made by message()."""
+    i = msg.index(b'\0', 12) + 1
+    return struct.unpack('>H', msg[i:i + 2])[0]
+
+
+def dnswire_seed(qtype, msg, links=16):
+    return b'\0' + bytes([DNSWIRE_TYPES.index(qtype), links]) + msg
+
+
+def dnswire_seeds():
+    s = []
+    e = 'a.example'
+    s.append(message(e, T_A, [rr(e, T_A, bytes([192, 0, 2, 1])),
+                              rr(e, T_A, bytes([192, 0, 2, 2]))]))
+    s.append(message(e, T_AAAA, [rr(e, T_AAAA, bytes(15) + b'\1')]))
+    s.append(message(e, T_MX, [rr(e, T_MX, b'\0\x0a' + wname('mx.a.example')),
+                               rr(e, T_MX, b'\0\x14' + b'\xc0\x0c')]))
+    s.append(message(e, T_TXT, [rr(e, T_TXT, b'\x0ev=spf1 mx -all'),
+                                rr(e, T_TXT, b'\x03v=s\x05pf1 a'),
+                                rr(e, T_TXT, b''),
+                                rr(e, T_TXT, b'\x02\0\xff')]))
+    s.append(message('1.2.0.192.in-addr.arpa', T_PTR,
+                     [rr('1.2.0.192.in-addr.arpa', T_PTR, wname(e))]))
+    # compression pointers: owner is the question name (offset 12)
+    s.append(message(e, T_A, [rr(b'\xc0\x0c', T_A, bytes([192, 0, 2, 9]))]))
+    # a chain, out of order, then its end's records
+    s.append(message(e, T_A, [rr('c.example', T_A, bytes([192, 0, 2, 3])),
+                              rr('b.example', T_CNAME, wname('c.example')),
+                              rr(e, T_CNAME, wname('b.example'), 30)]))
+    # a chain alone (the backend asks its end again), and a loop
+    s.append(message(e, T_TXT, [rr(e, T_CNAME, wname('b.example'))]))
+    s.append(message(e, T_A, [rr(e, T_CNAME, wname('b.example')),
+                              rr('b.example', T_CNAME, wname(e))]))
+    # records of other owners and classes, to be ignored
+    s.append(message(e, T_A, [rr('x.example', T_A, bytes([192, 0, 2, 5])),
+                              rr(e, T_A, bytes([192, 0, 2, 6]), rclass=3)]))
+    # no data and NXDOMAIN with a SOA in the authority section
+    s.append(message(e, T_TXT, [], [soa('example')]))
+    s.append(message(e, T_A, [], [soa('example', 30)], rcode=3))
+    s.append(message(e, T_A, [rr(e, T_A, bytes(4))], tc=True))
+    # the question only, and a question asking CNAME
+    s.append(message(e, T_A))
+    s.append(message(e, T_CNAME, [rr(e, T_CNAME, wname('b.example'))]))
+    seeds = []
+    for m in s:
+        seeds.append(dnswire_seed(question_type(m), m))
+    seeds.append(dnswire_seed(T_A, s[6], 1))     # chain past the links
+    for lst in ('192.0.2.1', '192.0.2.1:5353', '2001:db8::1', '[::1]:53',
+                '127.0.0.1:1,[::1]:2,192.0.2.1', '[::1', '[::1]53',
+                '127.0.0.1:0', 'example.org', '127.0.0.1,',
+                ','.join(['127.0.0.1'] * 17)):
+        seeds.append(b'\1' + lst.encode())
+    return seeds
+
+
 def write_corpus(root, target, seeds):
     d = os.path.join(root, 'fuzz', 'corpus', target)
     shutil.rmtree(d, ignore_errors=True)
@@ -340,6 +429,7 @@ def main():
         'macro': write_corpus(root, 'macro', macro),
         'zone': write_corpus(root, 'zone', zone),
         'eval': write_corpus(root, 'eval', evals),
+        'dnswire': write_corpus(root, 'dnswire', dnswire_seeds()),
         'proto': write_corpus(root, 'proto', proto),
         'config': write_corpus(root, 'config', config),
     }

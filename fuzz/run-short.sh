@@ -5,7 +5,8 @@
 #   BUILD_DIR  a build configured with CC=clang meson setup BUILD_DIR
 #              -Dfuzz=true (the targets are BUILD_DIR/fuzz/fuzz_NAME)
 #   SECONDS    how long each target runs
-#   TARGET     names (record macro zone eval proto config); default all
+#   TARGET     names (record macro zone eval dnswire proto config);
+#              default all
 # Environment: JOBS=N runs N targets at once (default 1).
 #
 # Each target runs on a copy of fuzz/corpus/NAME/ in a temporary
@@ -35,7 +36,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(record macro zone eval proto config)
+[ ${#targets[@]} -eq 0 ] && targets=(record macro zone eval dnswire proto config)
 jobs=${JOBS:-1}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spfc-fuzz.XXXXXX") || exit 2

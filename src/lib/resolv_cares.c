@@ -24,7 +24,7 @@
  *    of pollfds; process() polls them up to min(until, c-ares's next
  *    time-out) and hands ready sockets to ares_process_fd().
  *  - The answer is read by our own bounded reader (wire_read_answer,
- *    cares_wire.h), not by c-ares's parsers, which take records of any
+ *    dnswire.c), not by c-ares's parsers, which take records of any
  *    owner: only records of the asked type owned by the end of the
  *    question name's CNAME chain are answered.  Names in records (MX
  *    exchanges, PTR targets) come in c-ares's presentation form (a
@@ -60,7 +60,8 @@
 #include <spfc/cares.h>
 #include <spfc/resolver.h>
 
-#include "cares_wire.h"
+#include "dnsservers.h"
+#include "dnswire.h"
 
 #include <ares.h>
 
@@ -83,44 +84,14 @@
  * overflow inside c-ares. */
 #define CARES_TIMEOUT_MS_MAX 60000
 #define CARES_TRIES_MAX 8
-/* Our bound on an explicit server list. */
-#define SERVERS_MAX 16
-/* Longest "[IPv6]:port" entry: the address text plus brackets, colon and
- * five port digits. */
-#define SERVER_ENTRY_MAX (INET6_ADDRSTRLEN + 8)
-/* How much of a bad entry an error message quotes. */
-#define SERVER_QUOTE_MAX 64
-/* The DNS port, RFC 1035 §4.2. */
-#define DNS_PORT 53
-#define PORT_MAX 65535
-
-/* RFC 1035 §2.3.4: labels are 63 octets or less, names 255 octets or less
- * in wire form, which is 253 characters of text without the final dot. */
+/* RFC 1035 §2.3.4: labels are 63 octets or less, names 253 characters
+ * of text without the final dot. */
 #define DNS_LABEL_MAX 63
 #define DNS_NAME_TEXT_MAX 253
-#define DNS_NAME_WIRE_MAX 255
-/* RFC 1035 §4.1.1 header, §4.1.2 question tail, §4.1.3 RR fixed part. */
-#define DNS_HEADER_SIZE 12
-#define DNS_QUESTION_TAIL 4
-#define DNS_RR_FIXED 10
-/* The smallest record: the root as owner and the fixed part. */
-#define DNS_RR_MIN (1 + DNS_RR_FIXED)
-/* RFC 1035 §4.1.4: compression pointers have the two top bits set and
- * point to a prior occurrence.  Our bound on the pointers followed in one
- * name; each must also point before where the last one led, so no loop is
- * possible either way. */
-#define DNS_POINTER_MASK 0xC0
-#define DNS_POINTERS_MAX 32
 /* RFC 1035 §4.2.1: a UDP message without EDNS is 512 octets at most. */
 #define DNS_UDP_PLAIN_MAX 512
-/* RFC 2181 §8: a TTL with the top bit set is treated as zero. */
-#define DNS_TTL_MAX 0x7FFFFFFFu
-/* RFC 1035 §3.2.2 / §3.2.4 types and class used by the answer reader. */
-#define DNS_TYPE_CNAME 5
-#define DNS_TYPE_SOA 6
+/* RFC 1035 §3.2.4: class IN. */
 #define DNS_CLASS_IN 1
-/* RFC 1035 §3.3.13: SOA RDATA ends with five 32-bit numbers, MINIMUM last. */
-#define DNS_SOA_NUMBERS 20
 
 /* Our bound on the text kept for one answer (all TXT strings, MX and PTR
  * names, with a NUL after each); a DNS message is at most 65535 octets
@@ -183,22 +154,6 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-static uint32_t ttl_clamp(uint32_t t)
-{
-	return t > DNS_TTL_MAX ? 0 : t;
-}
-
-static unsigned get16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | (unsigned)p[1];
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
 /* Copy s into err (size errsize), cut to fit, always NUL-terminated. */
 static void set_err(char *err, size_t errsize, const spfc_buf *msg)
 {
@@ -210,21 +165,6 @@ static void set_err(char *err, size_t errsize, const spfc_buf *msg)
 	if (n)
 		memcpy(err, spfc_buf_str(msg), n);
 	err[n] = '\0';
-}
-
-/* Append at most max bytes of s[0..n) with anything but printable ASCII
- * shown as '?'. */
-static void add_quoted(spfc_buf *b, const char *s, size_t n, size_t max)
-{
-	size_t i;
-
-	for (i = 0; i < n && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		spfc_buf_addc(b, c >= 0x20 && c < 0x7f ? (char)c : '?');
-	}
-	if (n > max)
-		spfc_buf_adds(b, "...");
 }
 
 /* Milliseconds on the coarse monotonic clock: a few ms of resolution is
@@ -240,161 +180,6 @@ static int64_t clock_ms(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- Server list --------------------------------------------------- */
-
-/* Strict decimal port 1..65535, digits only.  0 on success. */
-static int parse_port(const char *s, size_t n, unsigned short *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > PORT_MAX)
-		return -1;
-	*out = (unsigned short)v;
-	return 0;
-}
-
-/* Parse one entry s[0..n) into node.  On failure, *why says what is
- * wrong. */
-static int parse_server(const char *s, size_t n,
-			struct ares_addr_port_node *node, const char **why)
-{
-	char host[SERVER_ENTRY_MAX + 1];
-	const char *port = NULL;
-	size_t hostlen, portlen = 0, colons = 0, i;
-	int six;
-
-	if (n == 0) {
-		*why = "empty entry";
-		return -1;
-	}
-	if (n > SERVER_ENTRY_MAX) {
-		*why = "entry too long";
-		return -1;
-	}
-	if (s[0] == '[') {
-		const char *close = memchr(s, ']', n);
-
-		if (!close) {
-			*why = "missing ']'";
-			return -1;
-		}
-		hostlen = (size_t)(close - s) - 1;
-		memcpy(host, s + 1, hostlen);
-		host[hostlen] = '\0';
-		if ((size_t)(close - s) + 1 < n) {
-			if (close[1] != ':') {
-				*why = "expected ':PORT' after ']'";
-				return -1;
-			}
-			port = close + 2;
-			portlen = n - (size_t)(close - s) - 2;
-		}
-		six = 1;
-	} else {
-		for (i = 0; i < n; i++)
-			colons += s[i] == ':';
-		if (colons == 1) {
-			const char *c = memchr(s, ':', n);
-
-			hostlen = (size_t)(c - s);
-			port = c + 1;
-			portlen = n - hostlen - 1;
-			six = 0;
-		} else {
-			hostlen = n;
-			six = colons > 1;
-		}
-		memcpy(host, s, hostlen);
-		host[hostlen] = '\0';
-	}
-
-	memset(node, 0, sizeof *node);
-	if (six) {
-		node->family = AF_INET6;
-		if (inet_pton(AF_INET6, host, &node->addr.addr6) != 1) {
-			*why = "not an IPv6 address";
-			return -1;
-		}
-	} else {
-		node->family = AF_INET;
-		if (inet_pton(AF_INET, host, &node->addr.addr4) != 1) {
-			*why = "not an IPv4 or IPv6 address (an IPv6 address "
-			       "with a port goes in [brackets])";
-			return -1;
-		}
-	}
-	if (port) {
-		unsigned short p;
-
-		if (parse_port(port, portlen, &p) != 0) {
-			*why = "port is not a number from 1 to 65535";
-			return -1;
-		}
-		node->udp_port = p;
-		node->tcp_port = p;
-	} else {
-		node->udp_port = DNS_PORT;
-		node->tcp_port = DNS_PORT;
-	}
-	return 0;
-}
-
-/* Parse "HOST[:PORT][,...]" into nodes[0..*count), linked.  On failure a
- * message goes into err. */
-static spfc_status parse_servers(const char *list,
-				 struct ares_addr_port_node *nodes,
-				 size_t *count, char *err, size_t errsize)
-{
-	const char *p = list;
-	size_t n = 0;
-
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		const char *why = NULL;
-
-		if (n == SERVERS_MAX) {
-			spfc_buf m;
-
-			spfc_buf_init(&m, 0);
-			spfc_buf_adds(&m, "DNS server list: more than ");
-			spfc_buf_addu(&m, SERVERS_MAX);
-			spfc_buf_adds(&m, " servers");
-			set_err(err, errsize, &m);
-			spfc_buf_free(&m);
-			return SPFC_EINVAL;
-		}
-		if (parse_server(p, len, &nodes[n], &why) != 0) {
-			spfc_buf m;
-
-			spfc_buf_init(&m, 0);
-			spfc_buf_adds(&m, "DNS server list: bad entry \"");
-			add_quoted(&m, p, len, SERVER_QUOTE_MAX);
-			spfc_buf_adds(&m, "\": ");
-			spfc_buf_adds(&m, why);
-			set_err(err, errsize, &m);
-			spfc_buf_free(&m);
-			return SPFC_EINVAL;
-		}
-		if (n > 0)
-			nodes[n - 1].next = &nodes[n];
-		n++;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	*count = n;
-	return SPFC_OK;
 }
 
 /* ---- Live-query table and ready list ------------------------------- */
@@ -556,469 +341,6 @@ static void socks_resync(cares_res *r)
 		r->socks_lost = 0;
 }
 
-/* ---- The answer reader (cares_wire.h) ------------------------------ */
-
-/* Read the name at *pos of msg[0..len) into out (wire form, at most
- * DNS_NAME_WIRE_MAX bytes) and move *pos past it.  -1 on anything
- * malformed: a label or pointer outside the message, a pointer that does
- * not point backwards, too many pointers, a name too long, reserved label
- * types. */
-static int read_name(const unsigned char *msg, size_t len, size_t *pos,
-		     unsigned char *out, size_t *outlen)
-{
-	size_t p = *pos, seg = *pos, end = 0, n = 0;
-	unsigned hops = 0;
-	int jumped = 0;
-
-	for (;;) {
-		unsigned c;
-
-		if (p >= len)
-			return -1;
-		c = msg[p];
-		if ((c & DNS_POINTER_MASK) == DNS_POINTER_MASK) {
-			size_t target;
-
-			if (p + 1 >= len || ++hops > DNS_POINTERS_MAX)
-				return -1;
-			target = (size_t)(c & ~DNS_POINTER_MASK) << 8 |
-				 msg[p + 1];
-			if (target >= seg)
-				return -1;
-			if (!jumped) {
-				end = p + 2;
-				jumped = 1;
-			}
-			p = seg = target;
-		} else if ((c & DNS_POINTER_MASK) != 0) {
-			return -1;
-		} else if (c == 0) {
-			if (n + 1 > DNS_NAME_WIRE_MAX)
-				return -1;
-			out[n++] = 0;
-			break;
-		} else {
-			if (p + 1 + c > len ||
-			    n + 1 + c + 1 > DNS_NAME_WIRE_MAX)
-				return -1;
-			out[n++] = (unsigned char)c;
-			memcpy(out + n, msg + p + 1, c);
-			n += c;
-			p += 1 + c;
-		}
-	}
-	*pos = jumped ? end : p + 1;
-	*outlen = n;
-	return 0;
-}
-
-static unsigned char fold(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
-/* Wire names equal, ignoring ASCII case (RFC 4343).  Label length bytes
- * are at most 63 and so never folded. */
-static int name_eq(const unsigned char *a, size_t alen,
-		   const unsigned char *b, size_t blen)
-{
-	size_t i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (fold(a[i]) != fold(b[i]))
-			return 0;
-	return 1;
-}
-
-static int wname_eq(const wire_name *a, const wire_name *b)
-{
-	return name_eq(a->b, a->len, b->b, b->len);
-}
-
-/* FNV-1a of a wire name, ASCII case folded (equal names, equal hashes). */
-static uint32_t name_hash(const unsigned char *b, size_t len)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= fold(b[i]);
-		h *= 16777619u;
-	}
-	return h;
-}
-
-int wire_name_query_text(const wire_name *n, spfc_buf *out)
-{
-	const unsigned char *w = n->b;
-	size_t p = 0, wlen = n->len, start = out->len;
-
-	while (p < wlen && w[p] != 0) {
-		size_t l = w[p++], i;
-
-		if (p + l > wlen)
-			return -1;
-		if (out->len > start)
-			spfc_buf_addc(out, '.');
-		for (i = 0; i < l; i++) {
-			unsigned char c = w[p + i];
-
-			if (c == 0)
-				return -1;
-			if (c == '.' || c == '\\')
-				spfc_buf_addc(out, '\\');
-			spfc_buf_addc(out, (char)c);
-		}
-		p += l;
-	}
-	if (out->len == start)
-		return -1;	/* the root: nothing to ask */
-	return out->err ? -1 : 0;
-}
-
-/* The bytes c-ares's ares_expand_name() escapes with a backslash. */
-static int reserved_char(unsigned char c)
-{
-	switch (c) {
-	case '"': case '.': case ';': case '\\':
-	case '(': case ')': case '@': case '$':
-		return 1;
-	}
-	return 0;
-}
-
-/* c-ares's rule for a host name byte (ares_parse_ptr_reply). */
-static int hostname_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	       c == '/' || c == '*';
-}
-
-/* Append the presentation form of wire name w (see cares_wire.h).  -1
- * when host_only and a byte is not a host name byte. */
-static int name_to_text(const unsigned char *w, size_t wlen, int host_only,
-			spfc_buf *out)
-{
-	static const char digits[] = "0123456789";
-	size_t p = 0, start = out->len;
-
-	while (p < wlen && w[p] != 0) {
-		size_t l = w[p++], i;
-
-		if (out->len > start)
-			spfc_buf_addc(out, '.');
-		for (i = 0; i < l && p + i < wlen; i++) {
-			unsigned char c = w[p + i];
-
-			if (host_only && !hostname_char(c))
-				return -1;
-			if (c < 0x20 || c > 0x7e) {
-				spfc_buf_addc(out, '\\');
-				spfc_buf_addc(out, digits[c / 100]);
-				spfc_buf_addc(out, digits[c / 10 % 10]);
-				spfc_buf_addc(out, digits[c % 10]);
-				continue;
-			}
-			if (reserved_char(c))
-				spfc_buf_addc(out, '\\');
-			spfc_buf_addc(out, (char)c);
-		}
-		p += l;
-	}
-	return 0;
-}
-
-/* One record of the answer section as read: where its owner name and
- * RDATA are, and the owner's hash. */
-struct wrr {
-	size_t owner;
-	uint32_t hash;
-	unsigned type, rclass;
-	uint32_t ttl;
-	size_t rdata, rdlen;
-};
-
-/* The owner of r (read once already, so it reads again). */
-static void wrr_owner(const unsigned char *msg, size_t len,
-		      const struct wrr *r, wire_name *out)
-{
-	size_t p = r->owner;
-
-	if (read_name(msg, len, &p, out->b, &out->len) != 0)
-		out->len = 0;
-}
-
-/* r is owned by n (hash h) and is of class IN. */
-static int wrr_owned_by(const unsigned char *msg, size_t len,
-			const struct wrr *r, const wire_name *n, uint32_t h)
-{
-	wire_name o;
-
-	if (r->rclass != DNS_CLASS_IN || r->hash != h)
-		return 0;
-	wrr_owner(msg, len, r, &o);
-	return wname_eq(&o, n);
-}
-
-/* Decode the RDATA of a record of the asked type into rr, its text
- * appended to text.  -1 when the RDATA is malformed; 1 when the record
- * is skipped (a TXT record without any character-string). */
-static int decode_rr(const unsigned char *msg, size_t len, unsigned type,
-		     const struct wrr *r, spfc_rr *rr, spfc_buf *text)
-{
-	const unsigned char *d = msg + r->rdata;
-	size_t end = r->rdata + r->rdlen, p, i;
-	unsigned char name[DNS_NAME_WIRE_MAX];
-	size_t nlen;
-
-	memset(rr, 0, sizeof *rr);
-	rr->type = (spfc_rrtype)type;
-	rr->ttl = r->ttl;
-	switch (type) {
-	case SPFC_RR_A:
-	case SPFC_RR_AAAA:
-		if (r->rdlen != (type == SPFC_RR_A ? 4u : 16u))
-			return -1;
-		memcpy(rr->addr, d, r->rdlen);
-		return 0;
-	case SPFC_RR_MX:
-	case SPFC_RR_PTR:
-		p = r->rdata;
-		if (type == SPFC_RR_MX) {
-			if (r->rdlen < 3)
-				return -1;
-			rr->pref = get16(d);
-			p += 2;
-		}
-		if (read_name(msg, len, &p, name, &nlen) != 0 || p > end)
-			return -1;
-		i = text->len;
-		if (name_to_text(name, nlen, type == SPFC_RR_PTR, text) != 0)
-			return -1;
-		rr->len = text->len - i;
-		spfc_buf_addc(text, '\0');
-		return 0;
-	case SPFC_RR_TXT:
-		if (r->rdlen == 0)
-			return 1;
-		for (p = r->rdata; p < end; p += 1 + (size_t)msg[p]) {
-			size_t n = msg[p];
-
-			if (p + 1 + n > end)
-				return -1;
-			spfc_buf_add(text, msg + p + 1, n);
-			rr->len += n;
-			rr->nstrings++;
-			if (n > rr->maxstring)
-				rr->maxstring = n;
-		}
-		spfc_buf_addc(text, '\0');
-		return 0;
-	}
-	return 1;
-}
-
-/* Build w's CNAME chain from the answer section's records rrs[0..n). */
-static void build_chain(const unsigned char *msg, size_t len,
-			const struct wrr *rrs, size_t n,
-			const wire_name *prior, size_t nprior,
-			size_t max_links, wire_answer *w)
-{
-	if (max_links > WIRE_CHAIN_MAX)
-		max_links = WIRE_CHAIN_MAX;
-	for (;;) {
-		const wire_name *cur = &w->chain[w->nchain - 1];
-		uint32_t h = name_hash(cur->b, cur->len);
-		const struct wrr *c = NULL;
-		wire_name target;
-		size_t i, p;
-
-		for (i = 0; i < n && !c; i++)
-			if (rrs[i].type == DNS_TYPE_CNAME &&
-			    wrr_owned_by(msg, len, &rrs[i], cur, h))
-				c = &rrs[i];
-		if (!c)
-			return;
-		w->chain_ttl = min_u32(w->chain_ttl, c->ttl);
-		p = c->rdata;
-		if (read_name(msg, len, &p, target.b, &target.len) != 0 ||
-		    w->nchain > max_links) {
-			w->broken = 1;
-			return;
-		}
-		for (i = 0; i < w->nchain; i++)
-			if (wname_eq(&w->chain[i], &target))
-				w->broken = 1;
-		for (i = 0; i < nprior; i++)
-			if (wname_eq(&prior[i], &target))
-				w->broken = 1;
-		if (w->broken)
-			return;
-		w->chain[w->nchain++] = target;
-	}
-}
-
-/* The negative-caching TTL of the SOA in the authority section at *pos
- * (RFC 2308 §5); a malformed record there only leaves it at 0. */
-static uint32_t soa_neg_ttl(const unsigned char *msg, size_t len, size_t pos,
-			    unsigned nscount)
-{
-	unsigned char name[DNS_NAME_WIRE_MAX];
-	size_t nlen;
-	unsigned i;
-
-	for (i = 0; i < nscount; i++) {
-		unsigned rtype, rdlen;
-		uint32_t ttl;
-		size_t rdata, p;
-
-		if (read_name(msg, len, &pos, name, &nlen) != 0 ||
-		    pos + DNS_RR_FIXED > len)
-			return 0;
-		rtype = get16(msg + pos);
-		ttl = ttl_clamp(get32(msg + pos + 4));
-		rdlen = get16(msg + pos + 8);
-		rdata = pos + DNS_RR_FIXED;
-		if (rdata + rdlen > len)
-			return 0;
-		pos = rdata + rdlen;
-		if (rtype != DNS_TYPE_SOA)
-			continue;
-		p = rdata;
-		if (read_name(msg, len, &p, name, &nlen) != 0 ||
-		    read_name(msg, len, &p, name, &nlen) != 0 ||
-		    p + DNS_SOA_NUMBERS > rdata + rdlen)
-			return 0;
-		return min_u32(ttl,
-			       ttl_clamp(get32(msg + p + DNS_SOA_NUMBERS - 4)));
-	}
-	return 0;
-}
-
-int wire_read_answer(const unsigned char *msg, size_t len, unsigned type,
-		     const wire_name *prior, size_t nprior, size_t max_links,
-		     wire_answer *w, spfc_buf *text)
-{
-	struct wrr *rrs = NULL;
-	size_t *off = NULL, pos, cap = 0, n = 0, i;
-	unsigned qdcount, nscount;
-	wire_name tmp;
-	const wire_name *end;
-	uint32_t h;
-	int ret = -1;
-
-	memset(w, 0, offsetof(wire_answer, chain));
-	w->nchain = 0;
-	w->broken = 0;
-	w->chain_ttl = UINT32_MAX;
-	w->neg_ttl = 0;
-	w->ntype = 0;
-	w->rr = NULL;
-	w->count = 0;
-	if (len < DNS_HEADER_SIZE)
-		return -1;
-	w->truncated = (msg[2] & 0x02) != 0;
-	w->rcode = msg[3] & 0x0f;
-	qdcount = get16(msg + 4);
-	w->ancount = get16(msg + 6);
-	nscount = get16(msg + 8);
-	if (qdcount != 1)
-		return -1;
-	pos = DNS_HEADER_SIZE;
-	if (read_name(msg, len, &pos, w->chain[0].b, &w->chain[0].len) != 0 ||
-	    pos + DNS_QUESTION_TAIL > len)
-		return -1;
-	pos += DNS_QUESTION_TAIL;
-	w->nchain = 1;
-
-	/* Every record takes DNS_RR_MIN bytes at least: no more can fit. */
-	cap = w->ancount;
-	if (cap > (len - pos) / DNS_RR_MIN)
-		cap = (len - pos) / DNS_RR_MIN;
-	if (cap && !(rrs = calloc(cap, sizeof *rrs)))
-		return -2;
-	for (i = 0; i < w->ancount; i++) {
-		struct wrr *r;
-		size_t start = pos, p;
-
-		if (n == cap ||
-		    read_name(msg, len, &pos, tmp.b, &tmp.len) != 0 ||
-		    pos + DNS_RR_FIXED > len)
-			goto done;
-		r = &rrs[n++];
-		r->owner = start;
-		r->hash = name_hash(tmp.b, tmp.len);
-		r->type = get16(msg + pos);
-		r->rclass = get16(msg + pos + 2);
-		r->ttl = ttl_clamp(get32(msg + pos + 4));
-		r->rdlen = get16(msg + pos + 8);
-		r->rdata = pos + DNS_RR_FIXED;
-		if (r->rdata + r->rdlen > len)
-			goto done;
-		p = r->rdata;
-		if (r->type == DNS_TYPE_CNAME &&
-		    (read_name(msg, len, &p, tmp.b, &tmp.len) != 0 ||
-		     p > r->rdata + r->rdlen))
-			goto done;
-		pos = r->rdata + r->rdlen;
-	}
-	w->neg_ttl = soa_neg_ttl(msg, len, pos, nscount);
-
-	if (type != DNS_TYPE_CNAME)
-		build_chain(msg, len, rrs, n, prior, nprior, max_links, w);
-	ret = 0;
-	if (w->broken)
-		goto done;
-	end = &w->chain[w->nchain - 1];
-	h = name_hash(end->b, end->len);
-	for (i = 0; i < n; i++)
-		if (rrs[i].type == type &&
-		    wrr_owned_by(msg, len, &rrs[i], end, h))
-			w->ntype++;
-	if (w->ntype == 0)
-		goto done;
-	w->rr = calloc(w->ntype, sizeof *w->rr);
-	off = calloc(w->ntype, sizeof *off);
-	if (!w->rr || !off) {
-		ret = -2;
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		int st;
-
-		if (rrs[i].type != type ||
-		    !wrr_owned_by(msg, len, &rrs[i], end, h))
-			continue;
-		off[w->count] = text->len;
-		st = decode_rr(msg, len, type, &rrs[i], &w->rr[w->count], text);
-		if (st < 0) {
-			ret = -1;
-			goto done;
-		}
-		if (st == 0)
-			w->count++;
-	}
-	if (text->err) {
-		ret = -2;
-		goto done;
-	}
-	for (i = 0; i < w->count; i++)
-		if (type != SPFC_RR_A && type != SPFC_RR_AAAA)
-			w->rr[i].text = spfc_buf_str(text) + off[i];
-done:
-	free(rrs);
-	free(off);
-	if (ret != 0) {
-		free(w->rr);
-		w->rr = NULL;
-		w->count = 0;
-	}
-	return ret;
-}
-
 /* ---- Filling an answer --------------------------------------------- */
 
 /* Drop whatever a failed fill left behind. */
@@ -1064,7 +386,7 @@ static int follow_cname(cq *q, const wire_answer *w)
 	q->prior = malloc(w->nchain * sizeof *q->prior);
 	if (!q->prior)
 		return -1;
-	spfc_buf_init(&name, DNS_NAME_WIRE_MAX * 2);
+	spfc_buf_init(&name, WIRE_NAME_MAX * 2);
 	if (wire_name_query_text(&w->chain[w->nchain - 1], &name) == 0) {
 		memcpy(q->prior, w->chain, w->nchain * sizeof *q->prior);
 		q->nprior = w->nchain;
@@ -1260,7 +582,7 @@ static spfc_status cares_query(void *self, const char *name,
 	default:
 		return SPFC_EINVAL;
 	}
-	spfc_buf_init(&text, DNS_NAME_WIRE_MAX * 2);
+	spfc_buf_init(&text, WIRE_NAME_MAX * 2);
 	st = name_for_query(name, &text);
 	if (st != SPFC_OK)
 		goto done;
@@ -1539,11 +861,32 @@ static void range_err(char *err, size_t errsize, const char *what, int max,
 	spfc_buf_free(&m);
 }
 
+/* The servers as c-ares's list of nodes, linked in their order. */
+static void nodes_of(const dns_server *s, size_t n,
+		     struct ares_addr_port_node *nodes)
+{
+	size_t i;
+
+	memset(nodes, 0, n * sizeof *nodes);
+	for (i = 0; i < n; i++) {
+		nodes[i].family = s[i].family;
+		if (s[i].family == AF_INET6)
+			memcpy(&nodes[i].addr.addr6, s[i].addr, 16);
+		else
+			memcpy(&nodes[i].addr.addr4, s[i].addr, 4);
+		nodes[i].udp_port = s[i].port;
+		nodes[i].tcp_port = s[i].port;
+		if (i > 0)
+			nodes[i - 1].next = &nodes[i];
+	}
+}
+
 spfc_status spfc_cares_resolver_new(const spfc_cares_options *o,
 				    spfc_resolver **out, char *err,
 				    size_t errsize)
 {
-	struct ares_addr_port_node nodes[SERVERS_MAX];
+	dns_server servers[DNS_SERVERS_MAX];
+	struct ares_addr_port_node nodes[DNS_SERVERS_MAX];
 	struct ares_options opts;
 	size_t nservers = 0;
 	int timeout_ms = CARES_TIMEOUT_MS_DEFAULT, tries = CARES_TRIES_DEFAULT;
@@ -1571,9 +914,17 @@ spfc_status spfc_cares_resolver_new(const spfc_cares_options *o,
 		tries = o->tries;
 	}
 	if (o && o->servers) {
-		ret = parse_servers(o->servers, nodes, &nservers, err, errsize);
-		if (ret != SPFC_OK)
+		spfc_buf why;
+
+		spfc_buf_init(&why, 0);
+		ret = dns_servers_parse(o->servers, servers, &nservers, &why);
+		if (ret != SPFC_OK) {
+			set_err(err, errsize, &why);
+			spfc_buf_free(&why);
 			return ret;
+		}
+		spfc_buf_free(&why);
+		nodes_of(servers, nservers, nodes);
 	}
 
 	st = ares_library_init(ARES_LIB_INIT_ALL);

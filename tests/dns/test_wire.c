@@ -1,5 +1,5 @@
 /*
- * test_wire.c - the c-ares backend's answer reader (cares_wire.h) on
+ * test_wire.c - the c-ares backend's answer reader (dnswire.h) on
  * crafted DNS messages, no network: the CNAME chain by owner (loops,
  * the link bound, a chain given in any order, names asked before), only
  * records owned by the chain's end (others ignored), RDATA decoding (TXT
@@ -8,15 +8,19 @@
  * every malformed message refused.  Last, every truncation and many
  * random mutations of the messages: the reader answers 0, -1 or -2 and,
  * on 0, every text lies inside the buffer (run under ASan by ./run
- * hardening).  Links the internal archive.
+ * hardening).  Then the server-list parser (dnsservers.h): every form
+ * of entry, the default port, the bound on entries, and each refusal
+ * with its message.  Links the internal archive.
  */
-#include "cares_wire.h"
+#include "dnsservers.h"
+#include "dnswire.h"
 
 #include "../unit/tap.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* ---- A message builder ------------------------------------------- */
 
@@ -669,6 +673,127 @@ static void test_robust(void)
 	CHECK(ok);
 }
 
+/* ---- The server list --------------------------------------------- */
+
+/* Parse list; on success 1 when it gave n servers, on failure 1 when the
+ * message is want. */
+static int servers_ok(const char *list, dns_server *s, size_t n)
+{
+	spfc_buf why;
+	size_t count = 0;
+	spfc_status st;
+
+	spfc_buf_init(&why, 0);
+	st = dns_servers_parse(list, s, &count, &why);
+	spfc_buf_free(&why);
+	return st == SPFC_OK && count == n;
+}
+
+static int servers_bad(const char *list, const char *want)
+{
+	dns_server s[DNS_SERVERS_MAX];
+	spfc_buf why;
+	size_t count = 0;
+	int ok;
+
+	spfc_buf_init(&why, 0);
+	ok = dns_servers_parse(list, s, &count, &why) == SPFC_EINVAL &&
+	     strcmp(spfc_buf_str(&why), want) == 0;
+	if (!ok)
+		fprintf(stderr, "%s: got \"%s\"\n", list, spfc_buf_str(&why));
+	spfc_buf_free(&why);
+	return ok;
+}
+
+static void test_servers(void)
+{
+	static const unsigned char v4[4] = {192, 0, 2, 1};
+	static const unsigned char v6[16] = {0x20, 0x01, 0x0d, 0xb8,
+					     [15] = 1};
+	static const unsigned char lo6[16] = {[15] = 1};
+	dns_server s[DNS_SERVERS_MAX];
+	spfc_buf many;
+	unsigned i;
+
+	CHECK(servers_ok("192.0.2.1", s, 1));
+	CHECK(s[0].family == AF_INET && s[0].port == 53 &&
+	      memcmp(s[0].addr, v4, 4) == 0);
+	CHECK(servers_ok("192.0.2.1:5353", s, 1));
+	CHECK(s[0].family == AF_INET && s[0].port == 5353);
+	CHECK(servers_ok("2001:db8::1", s, 1));
+	CHECK(s[0].family == AF_INET6 && s[0].port == 53 &&
+	      memcmp(s[0].addr, v6, 16) == 0);
+	CHECK(servers_ok("[2001:db8::1]", s, 1));
+	CHECK(s[0].family == AF_INET6 && s[0].port == 53);
+	CHECK(servers_ok("[::1]:65535", s, 1));
+	CHECK(s[0].family == AF_INET6 && s[0].port == 65535 &&
+	      memcmp(s[0].addr, lo6, 16) == 0);
+	CHECK(servers_ok("127.0.0.1:1,[::1]:2,192.0.2.1", s, 3));
+	CHECK(s[0].port == 1 && s[1].port == 2 && s[2].port == 53);
+	CHECK(s[0].family == AF_INET && s[1].family == AF_INET6 &&
+	      s[2].family == AF_INET);
+
+	CHECK(servers_bad("", "DNS server list: bad entry \"\": empty entry"));
+	CHECK(servers_bad("127.0.0.1,",
+			  "DNS server list: bad entry \"\": empty entry"));
+	CHECK(servers_bad(",127.0.0.1",
+			  "DNS server list: bad entry \"\": empty entry"));
+	CHECK(servers_bad("[::1", "DNS server list: bad entry \"[::1\": "
+				  "missing ']'"));
+	CHECK(servers_bad("[::1]53", "DNS server list: bad entry "
+				     "\"[::1]53\": expected ':PORT' after ']'"));
+	CHECK(servers_bad("[127.0.0.1]", "DNS server list: bad entry "
+					 "\"[127.0.0.1]\": not an IPv6 address"));
+	CHECK(servers_bad("example.org",
+			  "DNS server list: bad entry \"example.org\": not an "
+			  "IPv4 or IPv6 address (an IPv6 address with a port "
+			  "goes in [brackets])"));
+	CHECK(servers_bad("127.0.0.1:0", "DNS server list: bad entry "
+					 "\"127.0.0.1:0\": port is not a number "
+					 "from 1 to 65535"));
+	CHECK(servers_bad("127.0.0.1:65536", "DNS server list: bad entry "
+					     "\"127.0.0.1:65536\": port is not "
+					     "a number from 1 to 65535"));
+	CHECK(servers_bad("127.0.0.1:+53", "DNS server list: bad entry "
+					   "\"127.0.0.1:+53\": port is not a "
+					   "number from 1 to 65535"));
+	CHECK(servers_bad("127.0.0.1:", "DNS server list: bad entry "
+					"\"127.0.0.1:\": port is not a number "
+					"from 1 to 65535"));
+	CHECK(servers_bad("127.0.0.1 ", "DNS server list: bad entry "
+					"\"127.0.0.1 \": not an IPv4 or IPv6 "
+					"address (an IPv6 address with a port "
+					"goes in [brackets])"));
+	CHECK(servers_bad("[::1]:53x", "DNS server list: bad entry "
+				       "\"[::1]:53x\": port is not a number "
+				       "from 1 to 65535"));
+	CHECK(servers_bad("\x01\x7f", "DNS server list: bad entry \"??\": "
+					"not an IPv4 or IPv6 address (an IPv6 "
+					"address with a port goes in "
+					"[brackets])"));
+	CHECK(servers_bad("[0123456789012345678901234567890123456789]:53",
+			  "DNS server list: bad entry \"[0123456789012345678"
+			  "901234567890123456789]:53\": not an IPv6 address"));
+
+	/* The bound: DNS_SERVERS_MAX entries, not one more; an entry too
+	 * long to be an address is refused, and quoted cut. */
+	spfc_buf_init(&many, 0);
+	for (i = 0; i < DNS_SERVERS_MAX; i++)
+		spfc_buf_adds(&many, i ? ",127.0.0.1" : "127.0.0.1");
+	CHECK(servers_ok(spfc_buf_str(&many), s, DNS_SERVERS_MAX));
+	spfc_buf_adds(&many, ",127.0.0.1");
+	CHECK(servers_bad(spfc_buf_str(&many),
+			  "DNS server list: more than 16 servers"));
+	spfc_buf_reset(&many);
+	for (i = 0; i < 70; i++)
+		spfc_buf_addc(&many, '1');
+	CHECK(servers_bad(spfc_buf_str(&many),
+			  "DNS server list: bad entry \"111111111111111111111"
+			  "1111111111111111111111111111111111111111111...\": "
+			  "entry too long"));
+	spfc_buf_free(&many);
+}
+
 int main(void)
 {
 	test_chain();
@@ -677,5 +802,6 @@ int main(void)
 	test_malformed();
 	test_query_text();
 	test_robust();
+	test_servers();
 	return DONE();
 }

@@ -1,5 +1,5 @@
 /*
- * cares_wire.h (internal) - the reader of DNS answer messages that the
+ * dnswire.h (internal) - the reader of DNS answer messages that the
  * c-ares backend (resolv_cares.c) turns into spfc_dns_answer records.
  *
  * What it is for: c-ares sends the queries and hands back the raw answer;
@@ -7,7 +7,9 @@
  * c-ares's own parsers, which merge records of any owner into the record
  * set (a TXT or MX record of another name would change the result).  Only
  * records owned by the end of the question name's CNAME chain are taken.
- * A separate header so that a unit test can feed it crafted messages.
+ * A module of its own, without c-ares, so that a unit test
+ * (tests/dns/test_wire.c) and a fuzz target (fuzz/fuzz_dnswire.c) can
+ * feed it crafted messages; it knows nothing of sockets or queries.
  *
  * The CNAME chain is built by owner, not by the order of the records:
  * from the question name, the CNAME record owned by the current name (the
@@ -29,8 +31,8 @@
  * RDATA (no character-string at all, which RFC 1035 does not allow) is
  * skipped, as c-ares skipped it.
  */
-#ifndef SPFC_CARES_WIRE_H
-#define SPFC_CARES_WIRE_H
+#ifndef SPFC_DNSWIRE_H
+#define SPFC_DNSWIRE_H
 
 #include <spfc/buf.h>
 #include <spfc/resolver.h>
