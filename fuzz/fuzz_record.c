@@ -24,7 +24,7 @@
  * How it fails: abort() on any broken rule, so libFuzzer reports it with
  * the input; out of memory ends the run for that input quietly.
  */
-#include "record.h"
+#include "recparse.h"
 
 #include <spfc/buf.h>
 #include <spfc/record.h>

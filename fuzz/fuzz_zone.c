@@ -23,7 +23,7 @@
  * How it fails: abort() on any broken rule; out of memory ends the input's
  * run quietly.
  */
-#include "zone.h"
+#include "zonefile.h"
 
 #include <spfc/buf.h>
 #include <spfc/resolver.h>

@@ -20,7 +20,7 @@
 #include "macro.h"
 #include "name.h"
 #include "reccache.h"
-#include "record.h"
+#include "recparse.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -21,7 +21,7 @@
 #ifndef SPFC_RECCACHE_H
 #define SPFC_RECCACHE_H
 
-#include "record.h"
+#include "recparse.h"
 
 #include <spfc/resolver.h>
 

@@ -1,11 +1,11 @@
 /*
- * record.c - parse an SPF record into the typed tree of record.h.
+ * record.c - parse an SPF record into the typed tree of recparse.h.
  *
  * Grammar: RFC 7208 §12 (ABNF).  Every error is SPFC_ESYNTAX with the
  * reason naming the term; memory exhaustion is SPFC_ENOMEM.  Input is read
  * with explicit lengths; the record text is copied once and never changed.
  */
-#include "record.h"
+#include "recparse.h"
 #include "macro.h"
 #include "name.h"
 

@@ -17,7 +17,7 @@
  * process() delivers: the delivery loop re-reads the live list after
  * every callback and the resolver is released once the loop unwinds.
  */
-#include "zone.h"
+#include "zonefile.h"
 
 #include <spfc/resolver.h>
 #include <spfc/zone.h>

@@ -16,7 +16,7 @@
 
 #include "macro.h"
 #include "name.h"
-#include "record.h"
+#include "recparse.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
  * zone.c - the in-memory zone: names with their records in a hash table,
  * the zone-file parser (format: docs/zone-format.md), and the lookup the
- * zone resolver answers from (zone_resolve, see zone.h).
+ * zone resolver answers from (zone_resolve, see zonefile.h).
  *
  * What it owns: copies of every name and record added; the text of a
  * record is allocated once and never moved, so answers may borrow it for
@@ -15,7 +15,7 @@
  * SPFC_ELIMIT and "line N: what is wrong" in err, and SPFC_EIO when a file
  * cannot be read; records of the lines before the bad one stay added.
  */
-#include "zone.h"
+#include "zonefile.h"
 
 #include <spfc/buf.h>
 #include <spfc/spfc.h>

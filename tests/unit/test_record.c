@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
+#include "recparse.h"
 #include "tap.h"
 
 static struct record *parse(const char *s, spfc_buf *why)

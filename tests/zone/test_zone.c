@@ -9,7 +9,7 @@
  * differs from docs/zone-format.md and include/spfc/zone.h.
  */
 #include "tap.h"
-#include "zone.h"
+#include "zonefile.h"
 
 #include <spfc/resolver.h>
 #include <spfc/zone.h>

@@ -1,5 +1,5 @@
 /*
- * zone.h (internal) - what the zone resolver backend asks of the zone.
+ * zonefile.h (internal) - what the zone resolver backend asks of the zone.
  *
  * What it is for: the in-memory zone (zone.c) holds names and records;
  * the resolver backend (resolv_zone.c) owns the simulated clock and the
@@ -10,8 +10,8 @@
  *
  * The public side of the module is include/spfc/zone.h.
  */
-#ifndef SPFC_LIB_ZONE_H
-#define SPFC_LIB_ZONE_H
+#ifndef SPFC_ZONEFILE_H
+#define SPFC_ZONEFILE_H
 
 #include <spfc/resolver.h>
 #include <spfc/zone.h>

@@ -1,13 +1,13 @@
 /*
- * record.h - SPF records (RFC 7208 §4.5, §4.6, §5, §6, §12) as a typed
+ * recparse.h (internal) - SPF records (RFC 7208 §4.5, §4.6, §5, §6, §12) as a typed
  * tree: parse once, print back, evaluate elsewhere.
  *
  * A record owns a copy of its text; terms point into it.  Parsing checks
  * the whole record, macros included, so a syntax error anywhere is known
  * before any lookup.  Knows nothing of DNS or of the evaluation.
  */
-#ifndef SPFC_RECORD_H
-#define SPFC_RECORD_H
+#ifndef SPFC_RECPARSE_H
+#define SPFC_RECPARSE_H
 
 #include <spfc/buf.h>
 #include <spfc/spfc.h>
