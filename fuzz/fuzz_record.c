@@ -66,17 +66,17 @@ static void check_terms(const struct record *r)
 		if (term_is_mechanism(t) && t->qual != '+' && t->qual != '-' &&
 		    t->qual != '~' && t->qual != '?')
 			abort();
-		if ((t->type == T_IP4 && t->addr.family != 4) ||
-		    (t->type == T_IP6 && t->addr.family != 6))
+		if ((t->type == SPFC_TERM_IP4 && t->addr.family != 4) ||
+		    (t->type == SPFC_TERM_IP6 && t->addr.family != 6))
 			abort();
-		if ((t->type == T_INCLUDE || t->type == T_EXISTS ||
-		     t->type == T_REDIRECT || t->type == T_EXP) &&
+		if ((t->type == SPFC_TERM_INCLUDE || t->type == SPFC_TERM_EXISTS ||
+		     t->type == SPFC_TERM_REDIRECT || t->type == SPFC_TERM_EXP) &&
 		    (!t->spec || t->spec_len == 0))
 			abort();
 		if (memchr(t->text, ' ', t->text_len))
 			abort();
-		nredirect += t->type == T_REDIRECT;
-		nexp += t->type == T_EXP;
+		nredirect += t->type == SPFC_TERM_REDIRECT;
+		nexp += t->type == SPFC_TERM_EXP;
 	}
 	if (nredirect > 1 || nexp > 1)
 		abort();
@@ -85,10 +85,10 @@ static void check_terms(const struct record *r)
 		abort();
 	if (r->redirect >= 0 &&
 	    ((size_t)r->redirect >= r->nterms ||
-	     r->terms[r->redirect].type != T_REDIRECT))
+	     r->terms[r->redirect].type != SPFC_TERM_REDIRECT))
 		abort();
 	if (r->exp >= 0 &&
-	    ((size_t)r->exp >= r->nterms || r->terms[r->exp].type != T_EXP))
+	    ((size_t)r->exp >= r->nterms || r->terms[r->exp].type != SPFC_TERM_EXP))
 		abort();
 }
 
@@ -102,7 +102,7 @@ static int same_term(const struct term *a, const struct term *b)
 	       (!a->spec || !memcmp(a->spec, b->spec, a->spec_len)) &&
 	       a->spec_uses_p == b->spec_uses_p && a->cidr4 == b->cidr4 &&
 	       a->cidr6 == b->cidr6 &&
-	       (a->type != T_IP4 && a->type != T_IP6 ?
+	       (a->type != SPFC_TERM_IP4 && a->type != SPFC_TERM_IP6 ?
 		    1 : !memcmp(&a->addr, &b->addr, sizeof a->addr));
 }
 
@@ -123,7 +123,7 @@ static void same_public(const spfc_record *p, size_t i, const struct term *t)
 	    spfc_record_term_qualifier(p, i) !=
 		    (term_is_mechanism(t) ? t->qual : 0) ||
 	    spfc_record_term_error(p, i) != NULL ||
-	    (t->type != T_UNKNOWN_MOD &&
+	    (t->type != SPFC_TERM_UNKNOWN_MOD &&
 	     ((spfc_record_term_macros(p, i) & SPFC_MACRO_BIT('p')) != 0) !=
 		     (t->spec_uses_p != 0)))
 		abort();

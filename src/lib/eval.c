@@ -659,7 +659,7 @@ static void on_answer(void *arg, const spfc_dns_answer *a)
 		w = &top(c)->w;
 		if (a->rcode == SPFC_DNS_OK) {
 			const struct term *t = &top(c)->rec->terms[top(c)->pos];
-			w->matched = t->type == T_EXISTS ||
+			w->matched = t->type == SPFC_TERM_EXISTS ||
 				     addr_matches(c, a, term_bits(c, t));
 		} else if (a->rcode == SPFC_DNS_NXDOMAIN || a->rcode == SPFC_DNS_NODATA) {
 			w->isvoid = 1;
@@ -985,19 +985,19 @@ static enum verdict eval_term(struct spfc_check *c, struct frame *f)
 	size_t i;
 
 	switch (t->type) {
-	case T_ALL:
+	case SPFC_TERM_ALL:
 		return V_MATCH;
-	case T_IP4:
-	case T_IP6:
-		if (c->ip.family != (t->type == T_IP4 ? 4 : 6))
+	case SPFC_TERM_IP4:
+	case SPFC_TERM_IP6:
+		if (c->ip.family != (t->type == SPFC_TERM_IP4 ? 4 : 6))
 			return V_NOMATCH;
 		return spfc_addr_match(&c->ip, &t->addr, term_bits(c, t))
 			       ? V_MATCH : V_NOMATCH;
-	case T_A:
-	case T_MX:
-	case T_PTR:
-	case T_EXISTS:
-	case T_INCLUDE:
+	case SPFC_TERM_A:
+	case SPFC_TERM_MX:
+	case SPFC_TERM_PTR:
+	case SPFC_TERM_EXISTS:
+	case SPFC_TERM_INCLUDE:
 		break;
 	default:
 		return V_NOMATCH;	/* modifiers are not evaluated here */
@@ -1007,7 +1007,7 @@ static enum verdict eval_term(struct spfc_check *c, struct frame *f)
 		if (count_lookup(c) < 0)
 			return V_DONE;
 	}
-	if (t->type == T_PTR) {
+	if (t->type == SPFC_TERM_PTR) {
 		/* The PTR data first (it may also be needed by %{p}). */
 		int r = need_ptr(c, 1);
 		if (r == 0)
@@ -1032,23 +1032,23 @@ static enum verdict eval_term(struct spfc_check *c, struct frame *f)
 		if (!name_queryable(w->target, strlen(w->target))) {
 			trace_line(c, "  not a usable domain name: ", w->target,
 				   strlen(w->target), NULL);
-			if (t->type == T_INCLUDE) {
+			if (t->type == SPFC_TERM_INCLUDE) {
 				fail_with(c, SPFC_PERMERROR, "include: target is not a domain name: ",
 					  w->target, strlen(w->target), NULL);
 				return V_DONE;
 			}
 			w->isvoid = 1;
 			w->started = 2;
-		} else if (t->type == T_INCLUDE) {
+		} else if (t->type == SPFC_TERM_INCLUDE) {
 			if (push_frame(c, w->target, 1) < 0)
 				return V_DONE;
 			f->state = F_CHILD;
 			return V_WAIT;
 		} else {
-			spfc_rrtype ty = t->type == T_MX ? SPFC_RR_MX
-					 : (t->type == T_EXISTS || c->ip.family == 4)
+			spfc_rrtype ty = t->type == SPFC_TERM_MX ? SPFC_RR_MX
+					 : (t->type == SPFC_TERM_EXISTS || c->ip.family == 4)
 						 ? SPFC_RR_A : SPFC_RR_AAAA;
-			if (ask(c, w->target, ty, t->type == T_MX ? L_MX : L_ADDR, 0) < 0) {
+			if (ask(c, w->target, ty, t->type == SPFC_TERM_MX ? L_MX : L_ADDR, 0) < 0) {
 				dns_error(c, SPFC_DNS_SERVFAIL, ty, w->target);
 				return V_DONE;
 			}
@@ -1056,7 +1056,7 @@ static enum verdict eval_term(struct spfc_check *c, struct frame *f)
 		}
 	}
 	/* All answers are in. */
-	if (t->type == T_INCLUDE)
+	if (t->type == SPFC_TERM_INCLUDE)
 		return w->matched ? V_MATCH : V_NOMATCH;
 	if (w->err == SPFC_PERMERROR) {
 		fail_with(c, SPFC_PERMERROR, "too many MX records for ", w->target,

@@ -145,11 +145,11 @@ static int parse_ip(const char *s, size_t n, int family, spfc_addr *out)
 
 static const struct {
 	const char *name;
-	enum term_type type;
+	spfc_term_kind type;
 } mechs[] = {
-	{"all", T_ALL},	{"include", T_INCLUDE}, {"a", T_A},
-	{"mx", T_MX},	{"ptr", T_PTR},		{"ip4", T_IP4},
-	{"ip6", T_IP6}, {"exists", T_EXISTS},
+	{"all", SPFC_TERM_ALL},	{"include", SPFC_TERM_INCLUDE}, {"a", SPFC_TERM_A},
+	{"mx", SPFC_TERM_MX},	{"ptr", SPFC_TERM_PTR},		{"ip4", SPFC_TERM_IP4},
+	{"ip6", SPFC_TERM_IP6}, {"exists", SPFC_TERM_EXISTS},
 };
 
 static int parse_mechanism(struct term *t, const char *s, size_t n,
@@ -172,14 +172,14 @@ static int parse_mechanism(struct term *t, const char *s, size_t n,
 	rest_len = n - namelen;
 
 	switch (t->type) {
-	case T_ALL:
+	case SPFC_TERM_ALL:
 		if (rest_len) {
 			spfc_buf_adds(why, "'all' takes no argument");
 			return -1;
 		}
 		return 0;
-	case T_INCLUDE:
-	case T_EXISTS:
+	case SPFC_TERM_INCLUDE:
+	case SPFC_TERM_EXISTS:
 		if (rest_len < 2 || rest[0] != ':') {
 			spfc_buf_adds(why, "domain-spec required");
 			return -1;
@@ -187,12 +187,12 @@ static int parse_mechanism(struct term *t, const char *s, size_t n,
 		t->spec = rest + 1;
 		t->spec_len = rest_len - 1;
 		return check_domain_spec(t, why);
-	case T_A:
-	case T_MX:
+	case SPFC_TERM_A:
+	case SPFC_TERM_MX:
 		if (split_dual_cidr(rest, &rest_len, t, why) < 0)
 			return -1;
 		/* fall through */
-	case T_PTR:
+	case SPFC_TERM_PTR:
 		if (rest_len == 0)
 			return 0;
 		if (rest[0] != ':' || rest_len < 2) {
@@ -203,9 +203,9 @@ static int parse_mechanism(struct term *t, const char *s, size_t n,
 		t->spec = rest + 1;
 		t->spec_len = rest_len - 1;
 		return check_domain_spec(t, why);
-	case T_IP4:
-	case T_IP6: {
-		int fam = t->type == T_IP4 ? 4 : 6;
+	case SPFC_TERM_IP4:
+	case SPFC_TERM_IP6: {
+		int fam = t->type == SPFC_TERM_IP4 ? 4 : 6;
 		size_t j;
 		if (rest_len < 2 || rest[0] != ':') {
 			spfc_buf_adds(why, "address required");
@@ -247,39 +247,45 @@ static size_t modifier_name_len(const char *s, size_t n)
 	return i;
 }
 
-static int parse_term(struct record *r, struct term *t, const char *s,
-		      size_t n, spfc_buf *why)
+int record_term_parse(const char *s, size_t n, unsigned seen,
+		      struct term *t, spfc_buf *why)
 {
-	size_t nl = modifier_name_len(s, n);
+	size_t nl = modifier_name_len(s, n), i;
 
 	memset(t, 0, sizeof *t);
 	t->text = s;
 	t->text_len = n;
 	t->cidr4 = 32;
 	t->cidr6 = 128;
+	t->type = SPFC_TERM_INVALID;
+	/* Every byte must be ASCII (§3.1 / §4.5: records are 7-bit). */
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] >= 0x80) {
+			spfc_buf_adds(why, "non-ASCII character in record");
+			return -1;
+		}
+	}
 	if (nl && nl < n && s[nl] == '=') {
 		int up;
 		t->spec = s + nl + 1;
 		t->spec_len = n - nl - 1;
 		if (name_eq(s, nl, "redirect", 8)) {
-			t->type = T_REDIRECT;
-			if (r->redirect >= 0) {
+			t->type = SPFC_TERM_REDIRECT;
+			if (seen & RECORD_SEEN_REDIRECT) {
 				spfc_buf_adds(why, "more than one redirect= modifier");
 				return -1;
 			}
-			r->redirect = (int)r->nterms;
 			return check_domain_spec(t, why);
 		}
 		if (name_eq(s, nl, "exp", 3)) {
-			t->type = T_EXP;
-			if (r->exp >= 0) {
+			t->type = SPFC_TERM_EXP;
+			if (seen & RECORD_SEEN_EXP) {
 				spfc_buf_adds(why, "more than one exp= modifier");
 				return -1;
 			}
-			r->exp = (int)r->nterms;
 			return check_domain_spec(t, why);
 		}
-		t->type = T_UNKNOWN_MOD;
+		t->type = SPFC_TERM_UNKNOWN_MOD;
 		return macro_check(t->spec, t->spec_len, 0, &up, why);
 	}
 	t->qual = '+';
@@ -288,7 +294,11 @@ static int parse_term(struct record *r, struct term *t, const char *s,
 		s++;
 		n--;
 	}
-	return parse_mechanism(t, s, n, why);
+	if (parse_mechanism(t, s, n, why) < 0) {
+		t->type = SPFC_TERM_INVALID;
+		return -1;
+	}
+	return 0;
 }
 
 static void add_term_name(spfc_buf *why, const char *s, size_t n)
@@ -309,6 +319,7 @@ spfc_status record_parse(const char *txt, size_t len, struct record **out,
 {
 	struct record *r;
 	size_t i, cap = 0;
+	unsigned seen = 0;
 
 	*out = NULL;
 	if (len > RECORD_MAX_LEN) {
@@ -360,9 +371,17 @@ spfc_status record_parse(const char *txt, size_t len, struct record **out,
 			cap = ncap;
 		}
 		t = &r->terms[r->nterms];
-		if (parse_term(r, t, r->text + start, i - start, why) < 0) {
+		if (record_term_parse(r->text + start, i - start, seen, t,
+				      why) < 0) {
 			add_term_name(why, r->text + start, i - start);
 			goto syntax;
+		}
+		if (t->type == SPFC_TERM_REDIRECT) {
+			r->redirect = (int)r->nterms;
+			seen |= RECORD_SEEN_REDIRECT;
+		} else if (t->type == SPFC_TERM_EXP) {
+			r->exp = (int)r->nterms;
+			seen |= RECORD_SEEN_EXP;
 		}
 		r->nterms++;
 	}

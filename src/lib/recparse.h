@@ -10,6 +10,7 @@
 #define SPFC_RECPARSE_H
 
 #include <spfc/buf.h>
+#include <spfc/record.h>
 #include <spfc/spfc.h>
 
 #include <stddef.h>
@@ -17,22 +18,10 @@
 /* The longest record we parse: a TXT RDATA cannot exceed 65535 bytes. */
 #define RECORD_MAX_LEN 65535
 
-enum term_type {
-	T_ALL,
-	T_INCLUDE,
-	T_A,
-	T_MX,
-	T_PTR,
-	T_IP4,
-	T_IP6,
-	T_EXISTS,
-	T_REDIRECT,	/* modifiers from here on */
-	T_EXP,
-	T_UNKNOWN_MOD
-};
-
+/* A term's type is the public spfc_term_kind (include/spfc/record.h);
+ * a parsed term is never SPFC_TERM_INVALID. */
 struct term {
-	enum term_type type;
+	spfc_term_kind type;
 	char qual;		/* '+', '-', '~' or '?' (mechanisms) */
 	const char *text;	/* the term as written */
 	size_t text_len;
@@ -64,12 +53,27 @@ spfc_status record_parse(const char *txt, size_t len, struct record **out,
 			 spfc_buf *why);
 void record_free(struct record *r);
 
+/* What the terms before a term gave, for record_term_parse: a second
+ * redirect= or exp= is a syntax error (RFC 7208 §6). */
+#define RECORD_SEEN_REDIRECT 1u
+#define RECORD_SEEN_EXP 2u
+
+/* Parse one term, s[0..n) (the bytes between two runs of spaces of a
+ * record; s points into the record's text, so the term's position is
+ * t->text there).  seen: RECORD_SEEN_* of the terms before it.  0 with *t
+ * filled in (pointers into s); -1 with the reason appended to why (the
+ * term itself not named; record_parse appends ": <term>"), t->type then
+ * the modifier's kind when the term is written as a modifier
+ * ("name=..."), SPFC_TERM_INVALID otherwise. */
+int record_term_parse(const char *s, size_t n, unsigned seen,
+		      struct term *t, spfc_buf *why);
+
 /* "v=spf1" and the terms, single-spaced. */
 void record_print(const struct record *r, spfc_buf *out);
 
 static inline int term_is_mechanism(const struct term *t)
 {
-	return t->type < T_REDIRECT;
+	return t->type < SPFC_TERM_REDIRECT;
 }
 
 #endif

@@ -8,9 +8,9 @@
  * anything else; a record is built completely or not at all.  The text
  * is copied once, read with explicit lengths, and never changed.  A
  * record that does not parse as a whole is parsed again term by term,
- * each term on its own through record_parse (a second redirect= or exp=
- * gets the reason the parser gives one); the work stays linear in the
- * length of the record.
+ * each term on its own through record_term_parse (a second redirect= or
+ * exp= gets the reason the parser gives one); the work stays linear in
+ * the length of the record.
  */
 #include <spfc/record.h>
 
@@ -20,15 +20,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* A domain-spec the parser accepts: the value behind a modifier name
- * that tells which modifier the name makes, and of the two redirect= (or
- * exp=) that give the reason for a second one.  ".invalid" is reserved
- * (RFC 2606 §2). */
-#define STAND_IN_DOMAIN "x.invalid"
-/* Room for "v=spf1", a stand-in and separators around a term in a probe
- * (the term itself is shorter than RECORD_MAX_LEN). */
-#define PROBE_EXTRA 64
 
 struct xterm {
 	struct term t;		/* pointers into the record's own text */
@@ -48,24 +39,6 @@ struct spfc_record {
 };
 
 /* ---- Building ------------------------------------------------------ */
-
-static spfc_term_kind kind_of(enum term_type t)
-{
-	switch (t) {
-	case T_ALL: return SPFC_TERM_ALL;
-	case T_INCLUDE: return SPFC_TERM_INCLUDE;
-	case T_A: return SPFC_TERM_A;
-	case T_MX: return SPFC_TERM_MX;
-	case T_PTR: return SPFC_TERM_PTR;
-	case T_IP4: return SPFC_TERM_IP4;
-	case T_IP6: return SPFC_TERM_IP6;
-	case T_EXISTS: return SPFC_TERM_EXISTS;
-	case T_REDIRECT: return SPFC_TERM_REDIRECT;
-	case T_EXP: return SPFC_TERM_EXP;
-	case T_UNKNOWN_MOD: return SPFC_TERM_UNKNOWN_MOD;
-	}
-	return SPFC_TERM_INVALID;
-}
 
 /* The letters of the macros in a spec that passed macro_check: each
  * "%{" is followed by its letter; "%%", "%_" and "%-" are skipped whole. */
@@ -135,7 +108,7 @@ static void take_term(struct spfc_record *r, struct xterm *x,
 	x->t.text = r->text + off;
 	if (t->spec)
 		x->t.spec = x->t.text + (t->spec - t->text);
-	x->kind = kind_of(t->type);
+	x->kind = t->type;
 	x->off = off;
 	x->macros = t->spec ? macro_letters(t->spec, t->spec_len) : 0;
 }
@@ -176,163 +149,70 @@ static int term_bytes_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* Parse "v=spf1" + pre + " " + s[0..n), built in probe, with
- * record_parse: its status, *p (freed by the caller) on success, the
- * reason in why (may be NULL) on failure. */
-static spfc_status probe_parse(spfc_buf *probe, const char *pre,
-			       const char *s, size_t n, struct record **p,
-			       spfc_buf *why)
-{
-	spfc_buf none;
-	spfc_status st;
-
-	spfc_buf_reset(probe);
-	spfc_buf_adds(probe, "v=spf1");
-	spfc_buf_adds(probe, pre);
-	spfc_buf_addc(probe, ' ');
-	spfc_buf_add(probe, s, n);
-	if (probe->err)
-		return SPFC_ENOMEM;
-	spfc_buf_init(&none, 0);
-	st = record_parse(probe->data, probe->len, p, why ? why : &none);
-	spfc_buf_free(&none);
-	return st;
-}
-
-/* Which modifier the parser takes the term for: the kind of "name="
- * STAND_IN_DOMAIN, name being what comes before the term's first '='
- * (the parser decides "modifier" on that name alone), or
- * SPFC_TERM_INVALID when the term is not written as a modifier.  Exact
- * for any record DNS can carry: a TXT text is shorter than
- * RECORD_MAX_LEN by more than the stand-in. */
-static spfc_status modifier_kind(spfc_buf *probe, const char *s, size_t n,
-				 spfc_term_kind *kind)
-{
-	const char *eq = memchr(s, '=', n);
-	struct record *p = NULL;
-	spfc_buf name;
-	spfc_status st;
-
-	*kind = SPFC_TERM_INVALID;
-	if (!eq)
-		return SPFC_OK;
-	spfc_buf_init(&name, 0);
-	spfc_buf_add(&name, s, (size_t)(eq - s) + 1);
-	spfc_buf_adds(&name, STAND_IN_DOMAIN);
-	st = name.err ? SPFC_ENOMEM
-		      : probe_parse(probe, "", name.data, name.len, &p, NULL);
-	spfc_buf_free(&name);
-	if (st == SPFC_ESYNTAX)
-		return SPFC_OK;
-	if (st != SPFC_OK)
-		return st;
-	if (p->nterms == 1 && p->terms[0].type >= T_REDIRECT)
-		*kind = kind_of(p->terms[0].type);
-	record_free(p);
-	return SPFC_OK;
-}
-
-/* The reason record_parse gave, without the ": <term>" it appends (a
- * term holds no space, so the last ": " starts it); owned, or NULL. */
-static char *bare_reason(const spfc_buf *why)
-{
-	const char *s = spfc_buf_str(why);
-	size_t n = why->len, k;
-	char *out;
-
-	for (k = n; k >= 2; k--) {
-		if (s[k - 2] == ':' && s[k - 1] == ' ') {
-			n = k - 2;
-			break;
-		}
-	}
-	out = malloc(n + 1);
-	if (out) {
-		memcpy(out, s, n);
-		out[n] = '\0';
-	}
-	return out;
-}
-
-/* One term of a record that does not parse as a whole: parsed on its
- * own, or -- a second redirect= or exp= -- given the reason the parser
- * gives a second one. */
-static spfc_status each_term(struct spfc_record *r, spfc_buf *probe,
-			     size_t off, size_t n)
+/* One term of a record that does not parse as a whole, parsed on its
+ * own by record_term_parse with what the terms before it gave (a second
+ * redirect= or exp= is invalid).  A term written as redirect= or exp=
+ * takes that modifier's place even when it is invalid, unless it holds a
+ * byte outside printable ASCII. */
+static spfc_status each_term(struct spfc_record *r, size_t off, size_t n)
 {
 	const char *s = r->text + off;
 	struct xterm *x = rec_slot(r);
-	struct record *p = NULL;
-	spfc_term_kind mod = SPFC_TERM_INVALID;
 	int bytes_ok = term_bytes_ok(s, n);
+	unsigned seen = 0;
+	struct term t;
 	spfc_buf why;
-	spfc_status st = SPFC_OK;
+	int ok;
 
 	if (!x)
 		return SPFC_ENOMEM;
-	spfc_buf_init(&why, 0);
-	if (bytes_ok)
-		st = modifier_kind(probe, s, n, &mod);
-	if (st != SPFC_OK)
-		goto done;
-	if (mod == SPFC_TERM_REDIRECT && r->redirect >= 0)
-		st = probe_parse(probe, " redirect=" STAND_IN_DOMAIN,
-				 "redirect=" STAND_IN_DOMAIN,
-				 strlen("redirect=" STAND_IN_DOMAIN), &p, &why);
-	else if (mod == SPFC_TERM_EXP && r->exp >= 0)
-		st = probe_parse(probe, " exp=" STAND_IN_DOMAIN,
-				 "exp=" STAND_IN_DOMAIN,
-				 strlen("exp=" STAND_IN_DOMAIN), &p, &why);
-	else
-		st = probe_parse(probe, "", s, n, &p, &why);
-	if (mod == SPFC_TERM_REDIRECT && r->redirect < 0)
-		r->redirect = (long)(r->n - 1);
-	else if (mod == SPFC_TERM_EXP && r->exp < 0)
-		r->exp = (long)(r->n - 1);
-	if (st == SPFC_OK && p->nterms == 1) {
-		take_term(r, x, &p->terms[0], off);
-		goto done;
+	if (bytes_ok) {
+		seen |= r->redirect >= 0 ? RECORD_SEEN_REDIRECT : 0;
+		seen |= r->exp >= 0 ? RECORD_SEEN_EXP : 0;
 	}
-	if (st != SPFC_OK && st != SPFC_ESYNTAX)
-		goto done;
+	spfc_buf_init(&why, 0);
+	ok = record_term_parse(s, n, seen, &t, &why) == 0;
+	if (bytes_ok && t.type == SPFC_TERM_REDIRECT && r->redirect < 0)
+		r->redirect = (long)(r->n - 1);
+	else if (bytes_ok && t.type == SPFC_TERM_EXP && r->exp < 0)
+		r->exp = (long)(r->n - 1);
+	if (ok) {
+		take_term(r, x, &t, off);
+		spfc_buf_free(&why);
+		return SPFC_OK;
+	}
 	x->kind = SPFC_TERM_INVALID;
 	x->t.text = s;
 	x->t.text_len = n;
 	x->off = off;
-	if (bytes_ok && mod == SPFC_TERM_INVALID)
+	if (bytes_ok && t.type == SPFC_TERM_INVALID)
 		x->t.qual = (s[0] == '+' || s[0] == '-' || s[0] == '~' ||
 			     s[0] == '?') ? s[0] : '+';
 	r->ninvalid++;
-	x->error = bare_reason(&why);
-	st = why.err || !x->error ? SPFC_ENOMEM : SPFC_OK;
-done:
-	record_free(p);
+	x->error = why.err ? NULL : spfc_buf_take(&why);
 	spfc_buf_free(&why);
-	return st;
+	return x->error ? SPFC_OK : SPFC_ENOMEM;
 }
 
 static spfc_status parse_each(const char *text, size_t len,
 			      spfc_record **out)
 {
 	struct spfc_record *r = rec_new(text, len);
-	spfc_buf probe;
 	size_t i = 6, end;
 	spfc_status st = SPFC_OK;
 
 	if (!r)
 		return SPFC_ENOMEM;
-	spfc_buf_init(&probe, RECORD_MAX_LEN + PROBE_EXTRA);
 	/* Terms are separated by runs of spaces (RFC 7208 §12, 1*SP). */
 	for (; i < len && st == SPFC_OK; i = end) {
 		const char *sp = memchr(r->text + i, ' ', len - i);
 
 		end = sp ? (size_t)(sp - r->text) : len;
 		if (end > i)
-			st = each_term(r, &probe, i, end - i);
+			st = each_term(r, i, end - i);
 		else
 			end = i + 1;
 	}
-	spfc_buf_free(&probe);
 	if (st != SPFC_OK) {
 		spfc_record_free(r);
 		return st;

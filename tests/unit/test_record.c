@@ -1,5 +1,7 @@
 /* test_record.c - record parsing: every mechanism and modifier, dual
- * CIDR, errors naming the term, and printing back. */
+ * CIDR, errors naming the term, and printing back; and the parser of one
+ * term (record_term_parse): its fields, its bare reason, what the terms
+ * before it gave, and the kind it gives a term that fails. */
 #include <spfc/buf.h>
 #include <spfc/spfc.h>
 
@@ -94,6 +96,58 @@ static int nul_anywhere(const char *s)
 	return ok;
 }
 
+/* record_term_parse on s with seen: 0 on success, -1 on failure; the
+ * type and reason in *type and why. */
+static int term(const char *s, unsigned seen, struct term *t, spfc_buf *why)
+{
+	spfc_buf_reset(why);
+	return record_term_parse(s, strlen(s), seen, t, why);
+}
+
+static void test_term_parse(void)
+{
+	static const char mx[] = "-mx:%{d}.example/24//64";
+	struct term t;
+	spfc_buf why;
+
+	spfc_buf_init(&why, 0);
+	CHECK(term(mx, 0, &t, &why) == 0);
+	CHECK(t.type == SPFC_TERM_MX && t.qual == '-' && t.text == mx &&
+	      t.text_len == strlen(mx) && t.spec == mx + 4 &&
+	      t.spec_len == strlen("%{d}.example") && t.cidr4 == 24 &&
+	      t.cidr6 == 64 && why.len == 0);
+	CHECK(term("ip4:192.0.2.0/24", 0, &t, &why) == 0);
+	CHECK(t.type == SPFC_TERM_IP4 && t.qual == '+' && t.cidr4 == 24 &&
+	      t.addr.family == 4);
+	CHECK(term("redirect=_spf.example", 0, &t, &why) == 0);
+	CHECK(t.type == SPFC_TERM_REDIRECT && t.qual == 0);
+	CHECK(term("exp=explain.example", RECORD_SEEN_REDIRECT, &t, &why) == 0);
+	CHECK(t.type == SPFC_TERM_EXP);
+	CHECK(term("foo=bar", RECORD_SEEN_REDIRECT | RECORD_SEEN_EXP, &t,
+		   &why) == 0);
+	CHECK(t.type == SPFC_TERM_UNKNOWN_MOD);
+
+	/* The reason alone, without ": <term>". */
+	CHECK(term("foo", 0, &t, &why) == -1);
+	CHECK_STR(spfc_buf_str(&why), "Unknown mechanism found");
+	CHECK(t.type == SPFC_TERM_INVALID);
+	CHECK(term("-all:x", 0, &t, &why) == -1);
+	CHECK_STR(spfc_buf_str(&why), "'all' takes no argument");
+	CHECK(t.type == SPFC_TERM_INVALID);
+	CHECK(term("redirect=a.example", RECORD_SEEN_REDIRECT, &t, &why) == -1);
+	CHECK_STR(spfc_buf_str(&why), "more than one redirect= modifier");
+	CHECK(t.type == SPFC_TERM_REDIRECT);
+	CHECK(term("EXP=a.example", RECORD_SEEN_EXP, &t, &why) == -1);
+	CHECK_STR(spfc_buf_str(&why), "more than one exp= modifier");
+	CHECK(t.type == SPFC_TERM_EXP);
+	/* A broken modifier still says which modifier it is written as. */
+	CHECK(term("redirect=%{", 0, &t, &why) == -1);
+	CHECK(t.type == SPFC_TERM_REDIRECT && why.len > 0);
+	CHECK(term("a\xc3\xa9", 0, &t, &why) == -1);
+	CHECK_STR(spfc_buf_str(&why), "non-ASCII character in record");
+	spfc_buf_free(&why);
+}
+
 int main(void)
 {
 	spfc_buf why;
@@ -114,19 +168,19 @@ int main(void)
 	CHECK(r != NULL);
 	if (r) {
 		CHECK(r->nterms == 11);
-		CHECK(r->terms[0].type == T_A && r->terms[0].qual == '+' && !r->terms[0].spec);
-		CHECK(r->terms[1].type == T_MX && r->terms[1].qual == '-');
+		CHECK(r->terms[0].type == SPFC_TERM_A && r->terms[0].qual == '+' && !r->terms[0].spec);
+		CHECK(r->terms[1].type == SPFC_TERM_MX && r->terms[1].qual == '-');
 		CHECK(r->terms[1].cidr4 == 24 && r->terms[1].cidr6 == 64);
 		CHECK(r->terms[1].spec_len == 11 && memcmp(r->terms[1].spec, "example.org", 11) == 0);
-		CHECK(r->terms[2].type == T_PTR && r->terms[2].qual == '~');
-		CHECK(r->terms[3].type == T_EXISTS && r->terms[3].qual == '?');
-		CHECK(r->terms[4].type == T_IP4 && r->terms[4].cidr4 == 24);
-		CHECK(r->terms[5].type == T_IP6 && r->terms[5].cidr6 == 32);
-		CHECK(r->terms[6].type == T_INCLUDE);
-		CHECK(r->terms[7].type == T_REDIRECT && r->redirect == 7);
-		CHECK(r->terms[8].type == T_EXP && r->exp == 8);
-		CHECK(r->terms[9].type == T_UNKNOWN_MOD);
-		CHECK(r->terms[10].type == T_ALL && r->terms[10].qual == '+');
+		CHECK(r->terms[2].type == SPFC_TERM_PTR && r->terms[2].qual == '~');
+		CHECK(r->terms[3].type == SPFC_TERM_EXISTS && r->terms[3].qual == '?');
+		CHECK(r->terms[4].type == SPFC_TERM_IP4 && r->terms[4].cidr4 == 24);
+		CHECK(r->terms[5].type == SPFC_TERM_IP6 && r->terms[5].cidr6 == 32);
+		CHECK(r->terms[6].type == SPFC_TERM_INCLUDE);
+		CHECK(r->terms[7].type == SPFC_TERM_REDIRECT && r->redirect == 7);
+		CHECK(r->terms[8].type == SPFC_TERM_EXP && r->exp == 8);
+		CHECK(r->terms[9].type == SPFC_TERM_UNKNOWN_MOD);
+		CHECK(r->terms[10].type == SPFC_TERM_ALL && r->terms[10].qual == '+');
 	}
 	record_free(r);
 
@@ -196,9 +250,10 @@ int main(void)
 	}
 	spfc_buf_adds(&big, " -all");
 	r = parse(spfc_buf_str(&big), &why);
-	CHECK(r && r->nterms == 201 && r->terms[199].type == T_IP4);
+	CHECK(r && r->nterms == 201 && r->terms[199].type == SPFC_TERM_IP4);
 	record_free(r);
 	spfc_buf_free(&big);
 	spfc_buf_free(&why);
+	test_term_parse();
 	return DONE();
 }
