@@ -20,7 +20,9 @@
  *  - odd: a server list, the rest of the input as text (cut at a NUL).
  *    Rules: SPFC_OK gives 1 to DNS_SERVERS_MAX servers, each IPv4 or
  *    IPv6 with a port from 1 to 65535; SPFC_EINVAL gives a message that
- *    starts "DNS server list: " and holds only printable ASCII.
+ *    starts "DNS server list: " and holds only printable ASCII.  The same
+ *    text as a name to ask (wire_text_query): SPFC_OK gives 1 to 506
+ *    bytes of printable ASCII (253 characters, each '\' doubled).
  *
  * How it fails: abort() on any broken rule, so libFuzzer reports it with
  * the input; out of memory ends the run for that input quietly.
@@ -160,6 +162,17 @@ static void fuzz_servers(const uint8_t *data, size_t size)
 					abort();
 		}
 	} else {
+		abort();
+	}
+	spfc_buf_reset(&why);
+	st = wire_text_query(list, &why);
+	if (st == SPFC_OK) {
+		if (why.len < 1 || why.len > 2 * 253)
+			abort();
+		for (i = 0; i < why.len; i++)
+			if (why.data[i] < 0x20 || why.data[i] > 0x7e)
+				abort();
+	} else if (st != SPFC_EINVAL && st != SPFC_ENOMEM) {
 		abort();
 	}
 	spfc_buf_free(&why);

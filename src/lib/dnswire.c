@@ -25,7 +25,11 @@
 
 /* ---- Limits and constants ------------------------------------------ */
 
-/* RFC 1035 §2.3.4: names are 255 octets or less in wire form. */
+/* RFC 1035 §2.3.4: labels are 63 octets or less, names 255 octets or
+ * less in wire form, which is 253 characters of text without the final
+ * dot. */
+#define DNS_LABEL_MAX 63
+#define DNS_NAME_TEXT_MAX 253
 #define DNS_NAME_WIRE_MAX WIRE_NAME_MAX
 /* RFC 1035 §4.1.1 header, §4.1.2 question tail, §4.1.3 RR fixed part. */
 #define DNS_HEADER_SIZE 12
@@ -191,6 +195,41 @@ int wire_name_query_text(const wire_name *n, spfc_buf *out)
 	if (out->len == start)
 		return -1;	/* the root: nothing to ask */
 	return out->err ? -1 : 0;
+}
+
+/* Check a name from the evaluator (printable ASCII, labels of 1..63, at
+ * most 253 characters, one trailing dot allowed) and write the text
+ * ares_query() reads: '\' escaped, since c-ares takes it as an escape. */
+spfc_status wire_text_query(const char *name, spfc_buf *out)
+{
+	size_t len, i, label = 0;
+
+	if (!name)
+		return SPFC_EINVAL;
+	len = strnlen(name, DNS_NAME_TEXT_MAX + 2);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DNS_NAME_TEXT_MAX)
+		return SPFC_EINVAL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c > 0x7e)
+			return SPFC_EINVAL;
+		if (c == '.') {
+			if (label == 0)
+				return SPFC_EINVAL;
+			label = 0;
+			spfc_buf_addc(out, '.');
+			continue;
+		}
+		if (++label > DNS_LABEL_MAX)
+			return SPFC_EINVAL;
+		if (c == '\\')
+			spfc_buf_addc(out, '\\');
+		spfc_buf_addc(out, (char)c);
+	}
+	return out->err ? SPFC_ENOMEM : SPFC_OK;
 }
 
 /* The bytes c-ares's ares_expand_name() escapes with a backslash. */

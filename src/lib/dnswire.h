@@ -89,4 +89,11 @@ int wire_read_answer(const unsigned char *msg, size_t len, unsigned type,
  * be written (the root, a NUL byte in a label) or out of memory. */
 int wire_name_query_text(const wire_name *n, spfc_buf *out);
 
+/* Check a name from the evaluator (printable ASCII, labels of 1..63
+ * bytes, at most 253 characters, one trailing dot allowed) and append the
+ * text c-ares's ares_query() reads for it: '\' escaped, since c-ares
+ * takes it as an escape.  SPFC_EINVAL for a name DNS cannot carry (NULL
+ * included), SPFC_ENOMEM when out is at its bound or out of memory. */
+spfc_status wire_text_query(const char *name, spfc_buf *out);
+
 #endif

@@ -84,10 +84,6 @@
  * overflow inside c-ares. */
 #define CARES_TIMEOUT_MS_MAX 60000
 #define CARES_TRIES_MAX 8
-/* RFC 1035 §2.3.4: labels are 63 octets or less, names 253 characters
- * of text without the final dot. */
-#define DNS_LABEL_MAX 63
-#define DNS_NAME_TEXT_MAX 253
 /* RFC 1035 §4.2.1: a UDP message without EDNS is 512 octets at most. */
 #define DNS_UDP_PLAIN_MAX 512
 /* RFC 1035 §3.2.4: class IN. */
@@ -524,41 +520,6 @@ static void on_answer(void *arg, int status, int timeouts,
 
 /* ---- The ops ------------------------------------------------------- */
 
-/* Check a name from the evaluator (printable ASCII, labels of 1..63, at
- * most 253 characters, one trailing dot allowed) and write the text
- * ares_query() reads: '\' escaped, since c-ares takes it as an escape. */
-static spfc_status name_for_query(const char *name, spfc_buf *out)
-{
-	size_t len, i, label = 0;
-
-	if (!name)
-		return SPFC_EINVAL;
-	len = strnlen(name, DNS_NAME_TEXT_MAX + 2);
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DNS_NAME_TEXT_MAX)
-		return SPFC_EINVAL;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c > 0x7e)
-			return SPFC_EINVAL;
-		if (c == '.') {
-			if (label == 0)
-				return SPFC_EINVAL;
-			label = 0;
-			spfc_buf_addc(out, '.');
-			continue;
-		}
-		if (++label > DNS_LABEL_MAX)
-			return SPFC_EINVAL;
-		if (c == '\\')
-			spfc_buf_addc(out, '\\');
-		spfc_buf_addc(out, (char)c);
-	}
-	return out->err ? SPFC_ENOMEM : SPFC_OK;
-}
-
 static spfc_status cares_query(void *self, const char *name,
 			       spfc_rrtype type, spfc_dns_cb cb, void *arg,
 			       spfc_query_id *id)
@@ -583,7 +544,7 @@ static spfc_status cares_query(void *self, const char *name,
 		return SPFC_EINVAL;
 	}
 	spfc_buf_init(&text, WIRE_NAME_MAX * 2);
-	st = name_for_query(name, &text);
+	st = wire_text_query(name, &text);
 	if (st != SPFC_OK)
 		goto done;
 	q = calloc(1, sizeof *q);

@@ -554,6 +554,32 @@ static void test_query_text(void)
 {
 	wire_name n;
 	spfc_buf b;
+	char big[300];
+
+	/* A name from the evaluator, as ares_query() reads it. */
+	spfc_buf_init(&b, 0);
+	CHECK(wire_text_query("a\\b.example.", &b) == SPFC_OK);
+	CHECK_STR(spfc_buf_str(&b), "a\\\\b.example");
+	CHECK(wire_text_query(NULL, &b) == SPFC_EINVAL);
+	CHECK(wire_text_query("", &b) == SPFC_EINVAL);
+	CHECK(wire_text_query(".", &b) == SPFC_EINVAL);
+	CHECK(wire_text_query("a..example", &b) == SPFC_EINVAL);
+	CHECK(wire_text_query("a\nb.example", &b) == SPFC_EINVAL);
+	memset(big, 'a', 64);
+	big[64] = '\0';
+	CHECK(wire_text_query(big, &b) == SPFC_EINVAL);
+	big[63] = '\0';
+	spfc_buf_reset(&b);
+	CHECK(wire_text_query(big, &b) == SPFC_OK && b.len == 63);
+	memset(big, 'a', 254);
+	for (size_t i = 63; i < 254; i += 64)
+		big[i] = '.';
+	big[254] = '\0';
+	CHECK(wire_text_query(big, &b) == SPFC_EINVAL);
+	big[253] = '\0';
+	spfc_buf_reset(&b);
+	CHECK(wire_text_query(big, &b) == SPFC_OK && b.len == 253);
+	spfc_buf_free(&b);
 
 	memcpy(n.b, "\003a.b\002\\c\007example\0", 16);
 	n.len = 16;
