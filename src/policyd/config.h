@@ -1,5 +1,7 @@
 /*
  * config.h - policyd-spf.conf: the settings of policyd-spf and their parser.
+ * The one public header of the configuration; it is implemented by
+ * config.c and the config_*.c files that config_int.h maps.
  *
  * What it is for: reading an spf-engine (postfix-policyd-spf-python 3.0.4)
  * configuration file unchanged -- same option names, values and defaults --
@@ -190,7 +192,8 @@ int config_copy(struct config *dst, const struct config *src);
 /* Render a Reason_Message template into out: {rejectdefer}, {spf} and
  * {url} are replaced by the given texts (NULL counts as ""), "{{" and
  * "}}" stand for literal braces, as Python's str.format() reads them in
- * spf-engine.  Templates accepted by config_set() always render.
+ * spf-engine.  The one renderer: the daemon's reply text (render.c) is
+ * made with it.  Templates accepted by config_set() always render.
  * Returns 0, or -1 for a template config_set() would refuse or when out
  * has its sticky error. */
 int config_reason_render(const char *tmpl, const char *rejectdefer,
@@ -207,5 +210,13 @@ void config_problem_format(const struct config_problem *p, spfc_buf *out);
  * Per_User file, the one read, or path when none was read). */
 void config_problem_line(const struct config *c, const struct config_problem *p,
 			 const char *path, spfc_buf *out);
+
+/* One problem as --check-config reports it: "FILE: line N: error: TEXT"
+ * ("warning" for a warning; no "line N: " when not tied to a line), FILE
+ * as for config_problem_line.  The three come from one formatter
+ * (config_problem.c). */
+void config_problem_report(const struct config *c,
+			   const struct config_problem *p, const char *path,
+			   spfc_buf *out);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * test_config.c - policyd-spf.conf parsing (src/policyd/config.c):
+ * test_config.c - policyd-spf.conf parsing (src/policyd/config*.c):
  * spf-engine's defaults, every option's accepted values and errors with
  * their line numbers, the Per_User file, the dump, deep copies.
  *
@@ -1230,6 +1230,95 @@ static void test_sample(void)
 	config_free(&d);
 }
 
+/* One formatter, three forms: the short one of the tests, the log's
+ * (spf-engine's style) and --check-config's. */
+static void test_problem_forms(void)
+{
+	struct config c;
+	struct config_problem main_err = {3, 1, "bad value", NULL};
+	struct config_problem user_warn = {7, 0, "odd", "/etc/pu"};
+	struct config_problem no_line = {0, 0, "no line", NULL};
+	spfc_buf b;
+
+	CHECK(config_init(&c) == 0);
+	spfc_buf_init(&b, 0);
+	config_problem_format(&main_err, &b);
+	CHECK_STR(spfc_buf_str(&b), "line 3: bad value");
+	spfc_buf_reset(&b);
+	config_problem_format(&user_warn, &b);
+	CHECK_STR(spfc_buf_str(&b), "/etc/pu: line 7: odd");
+	spfc_buf_reset(&b);
+	config_problem_format(&no_line, &b);
+	CHECK_STR(spfc_buf_str(&b), "no line");
+	spfc_buf_reset(&b);
+	config_problem_line(&c, &main_err, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "ERROR: /etc/x.conf line 3: bad value");
+	spfc_buf_reset(&b);
+	config_problem_line(&c, &user_warn, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "WARNING: /etc/pu line 7: odd");
+	spfc_buf_reset(&b);
+	config_problem_line(&c, &no_line, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "WARNING: /etc/x.conf: no line");
+	spfc_buf_reset(&b);
+	config_problem_report(&c, &main_err, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "/etc/x.conf: line 3: error: bad value");
+	spfc_buf_reset(&b);
+	config_problem_report(&c, &user_warn, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "/etc/pu: line 7: warning: odd");
+	spfc_buf_reset(&b);
+	config_problem_report(&c, &no_line, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "/etc/x.conf: warning: no line");
+	/* the file read wins over the path asked for */
+	c.path = strdup("/etc/read.conf");
+	spfc_buf_reset(&b);
+	config_problem_report(&c, &main_err, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "/etc/read.conf: line 3: error: bad value");
+	spfc_buf_reset(&b);
+	config_problem_line(&c, &main_err, "/etc/x.conf", &b);
+	CHECK_STR(spfc_buf_str(&b), "ERROR: /etc/read.conf line 3: bad value");
+	spfc_buf_free(&b);
+	config_free(&c);
+}
+
+/* Every option of the table set through config_set to the value the dump
+ * shows for its default reads back as the same dump, without a problem:
+ * each row's setter and printer agree. */
+static void test_table_round_trip(void)
+{
+	struct config c, d;
+	char *a, *b, *line, *save = NULL;
+
+	CHECK(config_init(&c) == 0);
+	CHECK(config_init(&d) == 0);
+	a = dump(&c);
+	CHECK(a != NULL);
+	if (a) {
+		char *copy = strdup(a);
+
+		for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *eq = strstr(line, " = ");
+
+			CHECK(eq != NULL);
+			if (!eq)
+				continue;
+			*eq = '\0';
+			/* an empty value unsets; Authserv_Id may not be empty */
+			CHECK(config_set(&d, line, eq + 3, 1) == 0);
+		}
+		free(copy);
+	}
+	CHECK(d.nerrors == 0);
+	show_problems(&d);
+	b = dump(&d);
+	if (a && b)
+		CHECK_STR(b, a);
+	free(a);
+	free(b);
+	config_free(&c);
+	config_free(&d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -1249,6 +1338,8 @@ int main(int argc, char **argv)
 	test_check_per_user();
 	test_load_errno();
 	test_reason_render();
+	test_problem_forms();
+	test_table_round_trip();
 	test_sample();
 	return DONE();
 }

@@ -1,0 +1,124 @@
+/*
+ * config_bool.c - options with a fixed set of words: booleans
+ * (True/False, Yes/No), the reject policies of HELO_reject and
+ * Mail_From_reject, and Header_Type.
+ *
+ * How it fails: any other word is an error that lists the words allowed;
+ * the previous value stays.
+ */
+#include "config_int.h"
+
+#include <string.h>
+
+/* True/Yes/On/1 -> 1, False/No/Off/0 -> 0, otherwise -1. */
+static int parse_bool(const char *s)
+{
+	if (cf_ieq(s, "true") || cf_ieq(s, "yes") || cf_ieq(s, "on") ||
+	    strcmp(s, "1") == 0)
+		return 1;
+	if (cf_ieq(s, "false") || cf_ieq(s, "no") || cf_ieq(s, "off") ||
+	    strcmp(s, "0") == 0)
+		return 0;
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	enum reject_policy pol;
+} policies[] = {
+    {"SPF_Not_Pass", POL_SPF_NOT_PASS},
+    {"Softfail", POL_SOFTFAIL},
+    {"Fail", POL_FAIL},
+    {"Null", POL_NULL},
+    {"False", POL_FALSE},
+    {"No_Check", POL_NO_CHECK},
+};
+
+#define HELO_POLICIES                                                          \
+	" is not one of SPF_Not_Pass, Softfail, Fail, Null, False, No_Check"
+#define MFROM_POLICIES                                                         \
+	" is not one of SPF_Not_Pass, Softfail, Fail, False, No_Check"
+
+const char *cf_policy_name(enum reject_policy p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof policies / sizeof policies[0]; i++)
+		if (policies[i].pol == p)
+			return policies[i].name;
+	return "Fail";
+}
+
+const char *cf_header_name(enum header_type h)
+{
+	return h == HDR_AR ? "AR" : h == HDR_NONE ? "None" : "SPF";
+}
+
+int cf_set_bool(struct config *c, const struct cf_option *o, const char *v,
+		unsigned line, const char *where)
+{
+	int b = parse_bool(v);
+
+	if (b < 0)
+		return cf_bad_value(c, line, where, o->name, v,
+				    " is not True or False");
+	*CF_FIELD(c, o, int) = b;
+	return 0;
+}
+
+/* The same words, the message as for SPF_Enhanced_Status_Codes and
+ * Hide_Receiver, which spf-engine documents as Yes/No. */
+int cf_set_yesno(struct config *c, const struct cf_option *o, const char *v,
+		 unsigned line, const char *where)
+{
+	int b = parse_bool(v);
+
+	if (b < 0)
+		return cf_bad_value(c, line, where, o->name, v,
+				    " is not Yes or No");
+	*CF_FIELD(c, o, int) = b;
+	return 0;
+}
+
+/* HELO_reject (CF_HELO: Null allowed) and Mail_From_reject. */
+int cf_set_policy(struct config *c, const struct cf_option *o, const char *v,
+		  unsigned line, const char *where)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof policies / sizeof policies[0]; i++)
+		if (cf_ieq(v, policies[i].name))
+			break;
+	if (i == sizeof policies / sizeof policies[0])
+		return cf_bad_value(c, line, where, o->name, v,
+				    (o->flags & CF_HELO) ? HELO_POLICIES
+							 : MFROM_POLICIES);
+	if (policies[i].pol == POL_NULL && !(o->flags & CF_HELO))
+		return cf_bad_value(c, line, where, o->name, v,
+				    " is only for HELO_reject");
+	*CF_FIELD(c, o, enum reject_policy) = policies[i].pol;
+	return 0;
+}
+
+int cf_set_header(struct config *c, const struct cf_option *o, const char *v,
+		  unsigned line, const char *where)
+{
+	enum header_type *h = CF_FIELD(c, o, enum header_type);
+
+	if (cf_ieq(v, "SPF"))
+		*h = HDR_SPF;
+	else if (cf_ieq(v, "AR"))
+		*h = HDR_AR;
+	else if (cf_ieq(v, "None"))
+		*h = HDR_NONE;
+	else if (cf_icontains(v, "SPF") && cf_icontains(v, "AR"))
+		return cf_problem_q(c, line, 1, where, NULL,
+				    "Header_Type cannot be both SPF and AR (",
+				    v, strlen(v),
+				    "); run two instances for two header "
+				    "fields");
+	else
+		return cf_bad_value(c, line, where, o->name, v,
+				    " is not one of SPF, AR, None");
+	return 0;
+}
