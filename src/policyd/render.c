@@ -5,6 +5,8 @@
  */
 #include "render.h"
 
+#include "config.h"
+
 #include <string.h>
 
 void render_text_n(spfc_buf *out, const char *s, size_t max)
@@ -196,34 +198,25 @@ void render_reason(spfc_buf *out, const char *fmt, int defer,
 		   const char *spf, const char *scope, const char *id,
 		   const char *ip, const char *receiver)
 {
-	const char *p = fmt;
+	spfc_buf sv, uv;	/* the {spf} and {url} texts */
 
-	while (*p) {
-		if (strncmp(p, "{rejectdefer}", 13) == 0) {
-			spfc_buf_adds(out, defer ? "deferred" : "rejected");
-			p += 13;
-		} else if (strncmp(p, "{spf}", 5) == 0) {
-			render_text_n(out, spf, RENDER_EXPL_MAX);
-			p += 5;
-		} else if (strncmp(p, "{url}", 5) == 0) {
-			spfc_buf_adds(out, "http://www.openspf.net/Why?s=");
-			spfc_buf_adds(out, scope);
-			spfc_buf_adds(out, ";id=");
-			render_text(out, id);
-			spfc_buf_adds(out, ";ip=");
-			render_text(out, ip);
-			spfc_buf_adds(out, ";r=");
-			render_text(out, receiver);
-			p += 5;
-		} else if (p[0] == '{' && p[1] == '{') {
-			spfc_buf_addc(out, '{');	/* str.format escapes */
-			p += 2;
-		} else if (p[0] == '}' && p[1] == '}') {
-			spfc_buf_addc(out, '}');
-			p += 2;
-		} else {
-			unsigned char c = (unsigned char)*p++;
-			spfc_buf_addc(out, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
-		}
-	}
+	spfc_buf_init(&sv, 0);
+	spfc_buf_init(&uv, 0);
+	render_text_n(&sv, spf, RENDER_EXPL_MAX);
+	spfc_buf_adds(&uv, "http://www.openspf.net/Why?s=");
+	spfc_buf_adds(&uv, scope);
+	spfc_buf_adds(&uv, ";id=");
+	render_text(&uv, id);
+	spfc_buf_adds(&uv, ";ip=");
+	render_text(&uv, ip);
+	spfc_buf_adds(&uv, ";r=");
+	render_text(&uv, receiver);
+	if (sv.err || uv.err)
+		out->err = sv.err ? sv.err : uv.err;	/* sticky, as if here */
+	else
+		(void)config_reason_render(fmt, defer ? "deferred" : "rejected",
+					   spfc_buf_str(&sv), spfc_buf_str(&uv),
+					   out);
+	spfc_buf_free(&sv);
+	spfc_buf_free(&uv);
 }

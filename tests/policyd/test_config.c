@@ -8,6 +8,7 @@
  * prints its file and line; the run ends with "N passed, M failed".
  */
 #include "config.h"
+#include "render.h"
 
 #include <spfc/buf.h>
 #include <spfc/spfc.h>
@@ -1230,6 +1231,52 @@ static void test_sample(void)
 	config_free(&d);
 }
 
+/* The daemon's reply text is made by the tested renderer: the values of
+ * {spf} and {url} are sanitized and bounded by render.c, the template is
+ * walked by config_reason_render, so a template's braces read the same
+ * in both. */
+static void test_reason_daemon(void)
+{
+	struct config c;
+	spfc_buf b, want;
+	char longspf[RENDER_EXPL_MAX + 10];
+
+	CHECK(config_init(&c) == 0);
+	spfc_buf_init(&b, 0);
+	render_reason(&b, c.reason_message, 0, "SPF fail - not authorized",
+		      "mfrom", "a@b", "1.2.3.4", "c@d");
+	CHECK_STR(spfc_buf_str(&b),
+		  "Message rejected due to: SPF fail - not authorized. "
+		  "Please see http://www.openspf.net/Why?s=mfrom;id=a@b;"
+		  "ip=1.2.3.4;r=c@d");
+	spfc_buf_reset(&b);
+	render_reason(&b, "{{{rejectdefer}}} {spf}", 1, "x\r\ny", "helo",
+		      "h", "::1", "r");
+	CHECK_STR(spfc_buf_str(&b), "{deferred} x??y");
+	spfc_buf_reset(&b);
+	render_reason(&b, "{url}", 0, NULL, "mfrom", "a\tb", "1.2.3.4", "r");
+	CHECK_STR(spfc_buf_str(&b),
+		  "http://www.openspf.net/Why?s=mfrom;id=a?b;ip=1.2.3.4;r=r");
+	/* {spf} is cut at RENDER_EXPL_MAX, as before */
+	memset(longspf, 'e', sizeof longspf - 1);
+	longspf[sizeof longspf - 1] = '\0';
+	spfc_buf_reset(&b);
+	render_reason(&b, "{spf}", 0, longspf, "mfrom", "a", "1.2.3.4", "r");
+	CHECK(b.len == RENDER_EXPL_MAX);
+	/* the same text as config_reason_render gives for those values */
+	spfc_buf_init(&want, 0);
+	spfc_buf_reset(&b);
+	render_reason(&b, "{{}} {url} {spf}", 1, "s", "helo", "i", "p", "r");
+	CHECK(config_reason_render(
+		      "{{}} {url} {spf}", "deferred", "s",
+		      "http://www.openspf.net/Why?s=helo;id=i;ip=p;r=r",
+		      &want) == 0);
+	CHECK_STR(spfc_buf_str(&b), spfc_buf_str(&want));
+	spfc_buf_free(&want);
+	spfc_buf_free(&b);
+	config_free(&c);
+}
+
 /* One formatter, three forms: the short one of the tests, the log's
  * (spf-engine's style) and --check-config's. */
 static void test_problem_forms(void)
@@ -1338,6 +1385,7 @@ int main(int argc, char **argv)
 	test_check_per_user();
 	test_load_errno();
 	test_reason_render();
+	test_reason_daemon();
 	test_problem_forms();
 	test_table_round_trip();
 	test_sample();
