@@ -228,25 +228,17 @@ static int run_spawn(uv_loop_t *loop, struct policy *p)
 
 /* ---- set-up --------------------------------------------------------------- */
 
-/* The file a problem is in: the Per_User file, or the main file (the
- * path asked for when it was not read). */
-static const char *problem_file(const struct config *cfg,
-				const struct config_problem *pr, const char *path)
-{
-	return pr->file ? pr->file : cfg->path ? cfg->path : path;
-}
-
 /* "FILE: line N: error: TEXT", one per problem, for --check-config. */
 static void print_problems(const struct config *cfg, const char *path, FILE *f)
 {
 	size_t i;
 
 	for (i = 0; i < cfg->nproblems; i++) {
-		const struct config_problem *pr = &cfg->problems[i];
-		fprintf(f, "%s: ", problem_file(cfg, pr, path));
-		if (pr->line)
-			fprintf(f, "line %u: ", pr->line);
-		fprintf(f, "%s: %s\n", pr->error ? "error" : "warning", pr->text);
+		spfc_buf m;
+		spfc_buf_init(&m, 0);
+		config_problem_report(cfg, &cfg->problems[i], path, &m);
+		fprintf(f, "%s\n", spfc_buf_str(&m));
+		spfc_buf_free(&m);
 	}
 }
 
