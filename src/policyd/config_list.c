@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- address lists --------------------------------------------------- */
-
 /* The prefix length of an IPv4 netmask (255.255.0.0) or host mask
  * (0.0.255.255), as Python's ipaddress accepts after the '/'; -1 when
  * the bits are not contiguous. */

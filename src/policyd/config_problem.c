@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- problems -------------------------------------------------------- */
-
 /* Add the text of msg (taken, then freed) as a problem on `line` of
  * `file` (NULL: the main file; else copied).  Returns -1 when the problem
  * is an error, 0 for a warning, so a setter can end with

@@ -13,8 +13,6 @@
 
 #include <string.h>
 
-/* ---- Reason_Message templates ---------------------------------------- */
-
 /* The fields spf-engine passes to str.format(), in the order of the
  * values given to reason_scan(). */
 static const char *const reason_fields[] = {"rejectdefer", "spf", "url"};

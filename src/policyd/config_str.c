@@ -20,13 +20,10 @@
 #define HOSTNAME_MAX 256
 /* Used when gethostname() fails or gives an unusable name. */
 #define FALLBACK_HOSTNAME "localhost"
-/* Socket_Mode is checked in config_int.c; Listen here. */
 /* A unix socket path must fit sockaddr_un.sun_path with its NUL. */
 #define UNIX_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 /* TCP ports (RFC 793): 1..65535; 0 is not a port to listen on. */
 #define PORT_MAX 65535
-
-/* ---- single values --------------------------------------------------- */
 
 /* The host name for Authserv_Id = HOSTNAME; caller frees.  Falls back to
  * FALLBACK_HOSTNAME (with a warning) when gethostname() fails. */

@@ -11,8 +11,6 @@
 
 #include <string.h>
 
-/* ---- locale-free character classes ----------------------------------- */
-
 int cf_is_space(int ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\v' || ch == '\f' ||
