@@ -1,14 +1,16 @@
 /*
- * policy.h - what policyd-spf answers to one policy request.
+ * policy.h - policyd-spf's job scheduler: what it answers to one policy
+ * request, and when.
  *
- * What it is for: spf-engine 3.0.4's decision procedure (reference §1.4,
- * §1.5, §1.6): Mock, the whitelists in their order, the HELO check, the
- * MAIL FROM check, the per-result and per-identity actions of the
- * configuration, the per-instance cache, TestOnly, and the action text --
- * with the BRIEF's deliberate differences.  Each request is a job that
- * runs SPF checks through libspfc's non-blocking API on the libuv loop
- * and calls back with the action.  Knows nothing of sockets or of the
- * wire format (proto.h does that); owns the instance cache.
+ * What it is for: each request is a job; the intake (intake.h) takes it
+ * in, the decision (decide.h: spf-engine 3.0.4's procedure with the
+ * differences of policyd-spf(8)) says which SPF check to run next and
+ * what to answer, and this module runs those checks through libspfc's
+ * non-blocking API on the libuv loop, each with a deadline, bounds the
+ * requests answered at once (the others wait, parked), keeps finished
+ * jobs for reuse and calls back with the action.  Knows nothing of
+ * sockets or of the wire format (proto.h does that) and holds no rule of
+ * the answer.
  */
 #ifndef POLICYD_POLICY_H
 #define POLICYD_POLICY_H
@@ -17,6 +19,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "decide.h"
 #include "proto.h"
 
 struct cache;
@@ -52,7 +55,7 @@ struct policy_job *policy_start(struct policy *p,
 				void *arg);
 /* The answer when there is no memory to check: fail closed (Postfix
  * defers), as when the daemon is gone; never a pass without a check. */
-#define POLICY_OOM_TEXT "SPF check not possible now: out of memory"
+#define POLICY_OOM_TEXT DECIDE_OOM_TEXT
 #define POLICY_OOM_ACTION "defer_if_permit " POLICY_OOM_TEXT
 
 /* Stop a job that has not called back: its callback will not run. */
@@ -80,13 +83,13 @@ void policy_set_max_jobs(struct policy *p, size_t n);
 struct policy_stats {
 	uint64_t requests, answered, waited, deadlines;
 	uint64_t results[2][7];		/* [helo, mailfrom][spfc_result] */
-	uint64_t actions[7];		/* by enum act (policy.c) */
+	uint64_t actions[7];		/* by enum act (decide.h) */
 	uint64_t latency[POLICY_LAT_BUCKETS];
 	uint64_t lat_min, lat_max;	/* least and greatest latency, ms */
 };
 
 /* Whether a is in the list (a bad entry ends the search: spf-engine's
- * rule for its address lists, logged). */
+ * rule for its address lists, logged; decide_net_match). */
 int policy_net_match(const struct net_list *l, const spfc_addr *a);
 
 /* One line with every counter, for the log (SIGUSR1, periodically). */

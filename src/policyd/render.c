@@ -48,6 +48,15 @@ static void details(spfc_buf *out, const struct render_fields *f)
 	render_text(out, f->receiver);
 }
 
+void render_identity(spfc_buf *out, const char *identity,
+		     const struct render_fields *f)
+{
+	spfc_buf_adds(out, "identity=");
+	spfc_buf_adds(out, identity);
+	spfc_buf_adds(out, "; ");
+	details(out, f);
+}
+
 static void received_spf(spfc_buf *out, const char *result_title,
 			 const char *comment, size_t cmax, const char *identity,
 			 const struct render_fields *f)
@@ -56,10 +65,8 @@ static void received_spf(spfc_buf *out, const char *result_title,
 	spfc_buf_adds(out, result_title);
 	spfc_buf_adds(out, " (");
 	render_text_n(out, comment, cmax);
-	spfc_buf_adds(out, ") identity=");
-	spfc_buf_adds(out, identity);
-	spfc_buf_adds(out, "; ");
-	details(out, f);
+	spfc_buf_adds(out, ") ");
+	render_identity(out, identity, f);
 	spfc_buf_addc(out, ' ');
 }
 

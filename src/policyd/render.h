@@ -39,6 +39,12 @@ void render_text(spfc_buf *out, const char *s);
 /* The same with another bound. */
 void render_text_n(spfc_buf *out, const char *s, size_t max);
 
+/* "identity=<id>; client-ip=...; helo=...; envelope-from=...;
+ * receiver=...": the fields of Received-SPF, also those of the log line
+ * of each result (one text for both). */
+void render_identity(spfc_buf *out, const char *identity,
+		     const struct render_fields *f);
+
 /* "Received-SPF: <Result> (<comment>) identity=<id>; client-ip=...;
  * helo=...; envelope-from=...; receiver=... " (trailing space). */
 void render_received_spf(spfc_buf *out, const char *result_title,
