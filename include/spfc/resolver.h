@@ -141,9 +141,6 @@ int spfc_resolver_process_fd(spfc_resolver *r, int fd, int readable,
 			     int writable);
 /* Queries started through this resolver since it was made. */
 uint64_t spfc_resolver_queries(const spfc_resolver *r);
-/* The backend's self pointer and ops table (for backend-specific calls). */
-void *spfc_resolver_self(spfc_resolver *r);
-const spfc_resolver_ops *spfc_resolver_ops_of(const spfc_resolver *r);
 
 #ifdef __cplusplus
 }

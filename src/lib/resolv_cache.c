@@ -16,6 +16,7 @@
 
 #include "hash.h"
 #include "name.h"
+#include "resolver_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -718,6 +719,6 @@ spfc_status spfc_dnscache_new(spfc_resolver *inner,
 void spfc_dnscache_stats_get(spfc_resolver *cache, spfc_dnscache_stats *s)
 {
 	memset(s, 0, sizeof *s);
-	if (spfc_resolver_ops_of(cache) == &cache_ops)
-		*s = ((struct dcache *)spfc_resolver_self(cache))->st;
+	if (resolver_ops_of(cache) == &cache_ops)
+		*s = ((struct dcache *)resolver_self(cache))->st;
 }

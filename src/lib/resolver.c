@@ -110,12 +110,12 @@ uint64_t spfc_resolver_queries(const spfc_resolver *r)
 	return r->queries;
 }
 
-void *spfc_resolver_self(spfc_resolver *r)
+void *resolver_self(spfc_resolver *r)
 {
 	return r->self;
 }
 
-const spfc_resolver_ops *spfc_resolver_ops_of(const spfc_resolver *r)
+const spfc_resolver_ops *resolver_ops_of(const spfc_resolver *r)
 {
 	return r->ops;
 }
