@@ -6,6 +6,17 @@
  * fails (out of memory, or the bound `max` would be passed) the buffer
  * keeps what it had, `err` is set, and every later append is a no-op, so a
  * caller checks once at the end.  The contents are always NUL-terminated.
+ *
+ * The fields are part of the stable API (they keep their names, types and
+ * meaning across releases of soname 0): read them freely.  Invariants a
+ * caller that writes them must keep:
+ *  - data is NULL with len and cap 0, or memory from malloc() of cap
+ *    bytes holding len bytes and a NUL (len < cap), freed by
+ *    spfc_buf_free(); a caller may so hand a buffer memory it allocated
+ *    itself, e.g. to reserve it at its final size;
+ *  - len <= max; change len only with spfc_buf_truncate() or the appends;
+ *  - err may be set (never cleared, except by spfc_buf_reset()) to pass
+ *    another buffer's sticky error on to this one.
  */
 #ifndef SPFC_BUF_H
 #define SPFC_BUF_H
@@ -17,11 +28,12 @@ extern "C" {
 #endif
 
 typedef struct spfc_buf {
-	char *data;	/* NULL until the first append; see spfc_buf_str() */
-	size_t len;
-	size_t cap;
-	size_t max;	/* the bound on len */
-	int err;	/* 0, or SPFC_ENOMEM / SPFC_ELIMIT (spfc_status) */
+	char *data;	/* the bytes, NUL-terminated; NULL until the first
+			   append (spfc_buf_str() gives "" then) */
+	size_t len;	/* bytes held, the NUL not counted */
+	size_t cap;	/* bytes allocated at data */
+	size_t max;	/* the bound on len, from spfc_buf_init() */
+	int err;	/* sticky: 0, or SPFC_ENOMEM / SPFC_ELIMIT (spfc_status) */
 } spfc_buf;
 
 /* Default bound when init is given max 0. */

@@ -21,6 +21,23 @@
 extern "C" {
 #endif
 
+/*
+ * Errors, one convention for the whole API:
+ *  - a fallible call returns a spfc_status; SPFC_OK is success, and on
+ *    any other status the caller has nothing to free;
+ *  - when a caller wants the reason in words, the call takes a spfc_buf
+ *    (buf.h) named `why`, last among its arguments, and appends the
+ *    reason to it; why may be NULL.  The reason is one line without a
+ *    line ending or a final period, naming what it is about ("Unknown
+ *    mechanism found: foo", "line 3: ..."); it may quote the input it is
+ *    about as it came (sanitize before a header or reply, header.h);
+ *  - spfc_strerror() names a status when there is no reason;
+ *  - a check's failure is not a call's error: the result is TempError or
+ *    PermError and spfc_check_problem() says why, in the same form.
+ * spfc_zone_load(), spfc_zone_load_file() and spfc_cares_resolver_new()
+ * give the same words in a caller's array (err, errsize), cut to fit.
+ */
+
 /* One status enum for every fallible call. */
 typedef enum spfc_status {
 	SPFC_OK = 0,
@@ -83,13 +100,22 @@ typedef enum spfc_scope {
 	SPFC_SCOPE_HELO		/* the HELO identity (sender = postmaster@helo) */
 } spfc_scope;
 
+/* The processing limits of RFC 7208 §4.6.4, the defaults of
+ * spfc_options_init(). */
+#define SPFC_LOOKUP_LIMIT 10	/* terms that query DNS (include, a, mx, ptr,
+				   exists, redirect) per check_host() */
+#define SPFC_VOID_LIMIT 2	/* lookups answered NXDOMAIN or no data */
+#define SPFC_MX_LIMIT 10	/* MX names looked up per mx term */
+#define SPFC_PTR_LIMIT 10	/* PTR names looked up per ptr term / %{p} */
+#define SPFC_TIMEOUT_MS 20000	/* DNS time of one check: at least 20 s */
+
 /* Limits and settings of a check.  Fill with spfc_options_init(). */
 typedef struct spfc_options {
-	unsigned lookup_limit;	/* DNS-querying terms, RFC 7208 §4.6.4: 10 */
-	unsigned void_limit;	/* void lookups, §4.6.4: 2 */
-	unsigned mx_limit;	/* MX names per mx term, §4.6.4: 10 */
-	unsigned ptr_limit;	/* PTR names per ptr term / %{p}, §4.6.4: 10 */
-	int64_t timeout_ms;	/* total DNS time budget of the check, §4.6.4: 20 s */
+	unsigned lookup_limit;	/* DNS-querying terms: SPFC_LOOKUP_LIMIT */
+	unsigned void_limit;	/* void lookups: SPFC_VOID_LIMIT */
+	unsigned mx_limit;	/* MX names per mx term: SPFC_MX_LIMIT */
+	unsigned ptr_limit;	/* PTR names per ptr term / %{p}: SPFC_PTR_LIMIT */
+	int64_t timeout_ms;	/* total DNS time budget of the check: SPFC_TIMEOUT_MS */
 	const char *receiver;	/* %{r}: the receiving host's name; NULL: "unknown" */
 	const char *default_exp;/* explanation of a fail without exp=; NULL: none */
 	unsigned trace;		/* 1: record the evaluation steps */

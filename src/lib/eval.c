@@ -35,9 +35,9 @@
 #define EVAL_TRACE_MAX 65536	  /* bytes of trace kept */
 #define EVAL_IDENTITY_MAX 1024	  /* sender / HELO bytes accepted */
 #define EVAL_PROBLEM_MAX 512	  /* bytes of a problem text */
-#define EVAL_DEFAULT_LIMIT 10	  /* RFC 7208 §4.6.4 */
-#define EVAL_DEFAULT_VOIDS 2	  /* RFC 7208 §4.6.4 */
-#define EVAL_DEFAULT_TIMEOUT 20000 /* RFC 7208 §4.6.4: at least 20 s */
+#define EVAL_DEFAULT_LIMIT SPFC_LOOKUP_LIMIT  /* RFC 7208 §4.6.4, spfc.h */
+#define EVAL_DEFAULT_VOIDS SPFC_VOID_LIMIT
+#define EVAL_DEFAULT_TIMEOUT SPFC_TIMEOUT_MS
 
 enum purpose { L_FETCH, L_ADDR, L_MX, L_MXHOST, L_PTR, L_PTRVAL, L_EXP };
 enum verdict { V_MATCH, V_NOMATCH, V_WAIT, V_DONE };

@@ -37,9 +37,9 @@
 
 /* ---- Limits ------------------------------------------------------- */
 
-#define LOOKUP_LIMIT 10		/* DNS-querying terms, RFC 7208 §4.6.4 */
-#define VOID_LIMIT 2		/* void lookups, RFC 7208 §4.6.4 */
-#define MX_LIMIT 10		/* MX names per mx term, RFC 7208 §4.6.4 */
+#define LOOKUP_LIMIT SPFC_LOOKUP_LIMIT	/* RFC 7208 §4.6.4, spfc.h */
+#define VOID_LIMIT SPFC_VOID_LIMIT
+#define MX_LIMIT SPFC_MX_LIMIT
 #define STRING_MAX 255		/* a TXT character-string, RFC 1035 §3.3 */
 #define UDP_MAX 512		/* a DNS message over UDP, RFC 1035 §2.3.4;
 				   RFC 7208 §3.4 asks records to fit */

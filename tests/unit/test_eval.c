@@ -53,6 +53,17 @@ int main(void)
 	int64_t t0;
 	int i;
 
+	/* The defaults are the published RFC 7208 §4.6.4 limits. */
+	{
+		spfc_options o;
+
+		spfc_options_init(&o);
+		CHECK(SPFC_LOOKUP_LIMIT == 10 && o.lookup_limit == SPFC_LOOKUP_LIMIT);
+		CHECK(SPFC_VOID_LIMIT == 2 && o.void_limit == SPFC_VOID_LIMIT);
+		CHECK(o.mx_limit == SPFC_MX_LIMIT && o.ptr_limit == SPFC_PTR_LIMIT);
+		CHECK(o.timeout_ms == SPFC_TIMEOUT_MS);
+	}
+
 	/* 15 nested includes: the 11th DNS-querying term is a PermError and
 	 * no query is sent for it. */
 	spfc_buf_init(&z, 0);
