@@ -199,6 +199,10 @@ postfix_gid=$(getent group postfix | cut -d: -f3)
 mkdir -p "$tmp/bin" "$tmp/etc" "$tmp/dns" "$tmp/queue" "$tmp/data" \
 	"$tmp/mail" "$tmp/listen" "$tmp/msg" || fail "cannot create $tmp"
 cp "$policyd" "$tmp/bin/policyd-spf" || fail "cannot copy $policyd"
+# the shared libspfc beside it, where the build's run path ($ORIGIN) looks
+for lib in "$(dirname "$policyd")"/libspfc.so*; do
+	[ -f "$lib" ] && { cp -P "$lib" "$tmp/bin/" || fail "cannot copy $lib"; }
+done
 chmod 0755 "$tmp/bin" "$tmp/bin/policyd-spf" "$tmp/etc"
 for c in $CONFIGS; do
 	cp "$here/$c.conf" "$tmp/etc/$c.conf" || fail "cannot copy $c.conf"
