@@ -41,7 +41,7 @@
 
 /* Defaults of spfc's own listen-mode options (config.h). */
 #define DEFAULT_SOCKET_MODE "0660" /* owner and group only */
-#define DEFAULT_MAX_CLIENTS "1024" /* listen.h LISTEN_MAX_CLIENTS */
+#define DEFAULT_MAX_CLIENTS "1024" /* connections served at once */
 #define DEFAULT_MAX_CHECKS "10000" /* policy.h POLICY_MAX_JOBS */
 #define DEFAULT_IDLE_TIMEOUT "600"
 #define DEFAULT_REQUEST_TIMEOUT "30" /* seconds from a request's first byte */

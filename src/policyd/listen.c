@@ -40,8 +40,6 @@
 #define LISTEN_OUT_MAX (64 * 1024)	/* answer bytes queued: stop reading */
 #define LISTEN_OUT_LOW (16 * 1024)	/* ... and read again below this */
 
-#define LISTEN_DEFAULT_IDLE 600		/* seconds a client may stay silent */
-#define LISTEN_DEFAULT_REQUEST 30	/* seconds for a request to arrive */
 #define LISTEN_RETIRED_MAX 16		/* old configurations kept until idle */
 #define LISTEN_LOG_EVERY_MS 60000	/* one line a minute per kind of trouble */
 #define LISTEN_ACCEPT_BATCH 64		/* connections taken per wake-up */
@@ -652,17 +650,14 @@ static void on_stats_timer(uv_timer_t *t)
 	log_stats(t->data);
 }
 
-/* The settings a running server takes from its configuration. */
+/* The settings a running server takes from its configuration (their
+ * defaults and ranges, all at least 1, are the configuration's). */
 static void apply_settings(struct server *s, const struct config *cfg)
 {
-	s->max_clients = cfg->max_clients > 0 ? (size_t)cfg->max_clients
-					      : LISTEN_MAX_CLIENTS;
-	s->idle_ms = (uint64_t)(cfg->idle_timeout > 0 ? cfg->idle_timeout
-						     : LISTEN_DEFAULT_IDLE) * 1000;
-	s->request_ms = (uint64_t)(cfg->request_timeout > 0 ? cfg->request_timeout
-							   : LISTEN_DEFAULT_REQUEST) * 1000;
-	policy_set_max_jobs(s->p, cfg->max_checks > 0 ? (size_t)cfg->max_checks
-						       : POLICY_MAX_JOBS);
+	s->max_clients = (size_t)cfg->max_clients;
+	s->idle_ms = (uint64_t)cfg->idle_timeout * 1000;
+	s->request_ms = (uint64_t)cfg->request_timeout * 1000;
+	policy_set_max_jobs(s->p, (size_t)cfg->max_checks);
 	if (s->handles_up) {
 		uv_timer_stop(&s->stats);
 		if (cfg->stats_interval > 0) {

@@ -14,7 +14,6 @@
 #include "config.h"
 #include "policy.h"
 
-#define LISTEN_MAX_CLIENTS 1024	/* connections served at once */
 #define LISTEN_BACKLOG 128
 
 /* Serve until SIGTERM/SIGINT (then finish the requests in flight).
