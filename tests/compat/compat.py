@@ -1265,6 +1265,9 @@ def main():
     ap.add_argument('--only', help='comma-separated configuration names')
     ap.add_argument('--check-rules', action='store_true')
     ap.add_argument('--dump-corpus', action='store_true')
+    ap.add_argument('--perl', action='store_true',
+                    help='compare with postfix-policyd-spf-perl under '
+                    'etc/perl-compat.conf instead (perlcompat.py)')
     args = ap.parse_args()
 
     zone = Zone(os.path.join(HERE, 'zone.txt'))
@@ -1287,6 +1290,8 @@ def main():
     args.netns_prefix = ['ip', 'netns', 'exec', args.netns] if args.netns else []
     os.makedirs(os.path.join(args.work, 'logs'), exist_ok=True)
     os.makedirs(os.path.join(args.work, 'answers'), exist_ok=True)
+    if args.perl:
+        return report_perl(args, zone)
 
     confdir = os.path.join(HERE, 'configs')
     configs = [Config(os.path.join(confdir, f))
@@ -1359,6 +1364,22 @@ def main():
         print('compat: %d checks of ours alone (malformed requests, Mock)' % checks)
     print('%d passed, %d failed' % (total + checks - failed, failed))
     return 1 if failed else 0
+
+
+def report_perl(args, zone):
+    import perlcompat
+    r = perlcompat.run(args, zone)
+    for f in r.failures:
+        print(f)
+    if r.nfailed > len(r.failures):
+        print('... and %d more failures' % (r.nfailed - len(r.failures)))
+    print('rules: ' + (', '.join('%s: %d' % kv for kv in sorted(r.rules.items()))
+                       or 'none used'))
+    print('perl-compat: %d requests compared, %d decided the same, %d documented '
+          'differences, %d failures [%.1f s]' % (r.requests, r.identical,
+                                                 r.allowed, r.nfailed, r.seconds))
+    print('%d passed, %d failed' % (r.requests - r.nfailed, r.nfailed))
+    return 1 if r.nfailed else 0
 
 
 if __name__ == '__main__':

@@ -29,6 +29,11 @@ done
 
 TARGET=$1
 shift
+case " $* " in
+*" --perl "*)
+    [ -x /usr/sbin/postfix-policyd-spf-perl ] ||
+        die "/usr/sbin/postfix-policyd-spf-perl not found (apt-get install postfix-policyd-spf-perl)" ;;
+esac
 if [ "$TARGET" = "--self" ]; then
     set -- --self "$@"
 else
