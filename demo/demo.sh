@@ -15,7 +15,30 @@ echo "== policyd-spf: sample Postfix requests (demo/requests.txt), spawn mode"
 echo "   (two recipients of one message, a domain that sends no mail, a"
 echo "    softfail, and a local client)"
 echo
-"$B/policyd-spf" --zone "$Z" "$D/demo.conf" < "$D/requests.txt"
+# One process answers all the requests (as under Postfix, so the second
+# recipient of a message meets the first one's result); each request's
+# main attributes are printed above its answer.
+answers=$(mktemp)
+trap 'rm -f "$answers"' EXIT
+"$B/policyd-spf" --zone "$Z" "$D/demo.conf" < "$D/requests.txt" > "$answers"
+awk -v answers="$answers" '
+	function answer(   line, text) {
+		text = ""
+		while ((getline line < answers) > 0 && line != "")
+			text = text line
+		return text
+	}
+	/^(client_address|helo_name|sender|recipient|instance)=/ {
+		split($0, kv, "=")
+		f[kv[1]] = substr($0, length(kv[1]) + 2)
+	}
+	/^$/ {
+		n++
+		printf "request %d: client %s, HELO %s, sender <%s>, recipient <%s> (message %s)\n",
+		    n, f["client_address"], f["helo_name"], f["sender"], f["recipient"], f["instance"]
+		printf "  answer: %s\n\n", answer()
+		delete f
+	}' "$D/requests.txt"
 
 echo "== spfcheck: one check traced step by step"
 step --ip 192.0.2.11 --sender alice@example.com --helo mx2.example.com --trace

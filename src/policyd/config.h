@@ -29,7 +29,10 @@
 
 #include <stddef.h>
 
+/* The build sets it from sysconfdir (meson.build); this is Debian's. */
+#ifndef CONFIG_DEFAULT_PATH
 #define CONFIG_DEFAULT_PATH "/etc/policyd-spf/policyd-spf.conf"
+#endif
 #define CONFIG_LINE_MAX 8192	/* bytes per line; longer lines are an error */
 #define CONFIG_FILE_MAX (1u << 20) /* bytes per file */
 #define CONFIG_LIST_MAX 1024	/* entries per comma list */

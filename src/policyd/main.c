@@ -54,7 +54,8 @@ static const char usage_text[] =
 	"usage: policyd-spf [--listen unix:PATH|inet:HOST:PORT] [--dns HOST[:PORT][,...]]\n"
 	"                   [--zone FILE] [--socket-owner USER[:GROUP]] [--stderr] [CONFIG]\n"
 	"       policyd-spf --check-config [--user NAME] [--socket-owner USER[:GROUP]] [CONFIG]\n"
-	"       policyd-spf --help | --version\n";
+	"       policyd-spf --help | --version\n"
+	"CONFIG defaults to " CONFIG_DEFAULT_PATH "\n";
 
 /* The standard descriptors, 0..2. */
 #define STD_FDS 3

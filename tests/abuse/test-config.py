@@ -32,6 +32,7 @@ Usage: test-config.py POLICYD ZONE NSENV
 import os
 import pty
 import pwd
+import re
 import select
 import signal
 import socket
@@ -160,7 +161,13 @@ def item16(e):
           rc == 1 and not os.path.exists(sock) and "no-such.conf" in err,
           "rc=%s err=%r" % (rc, err))
 
-    if os.path.exists("/etc/policyd-spf/policyd-spf.conf"):
+    # the default path is the build's (sysconfdir), as --help names it
+    helptext = subprocess.run([e.policyd, "--help"], capture_output=True,
+                              text=True).stdout
+    m = re.search(r"^CONFIG defaults to (\S+)$", helptext, re.M)
+    check("16: --help names the default configuration path", m is not None,
+          repr(helptext))
+    if m and os.path.exists(m.group(1)):
         check("16: no path and no default file (skipped: the default file "
               "exists here)", True)
     else:

@@ -414,7 +414,8 @@ def main():
         # systemd-analyze verify, with ExecStart= pointed at this build.
         copy = os.path.join(top, "policyd-spf.service")
         with open(copy, "w") as f:
-            f.write(text.replace("/usr/sbin/policyd-spf", policyd))
+            f.write(re.sub(r"(?m)^(ExecStart=)\S*/policyd-spf(?= )",
+                           lambda m: m.group(1) + policyd, text))
         v = subprocess.run(["systemd-analyze", "verify", "--man=no", copy],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            universal_newlines=True)

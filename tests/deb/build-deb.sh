@@ -98,6 +98,21 @@ for f in /usr/sbin/policyd-spf /usr/bin/spfcheck \
 done
 grep -Eqx '(/usr)?/lib/systemd/system/policyd-spf.service' "$tmp/contents" ||
 	bad "the systemd unit is not in the package"
+grep -qx /usr/share/spfc/perl-compat.conf "$tmp/contents" ||
+	bad "perl-compat.conf is not in the package"
+# Beside spf-engine's package (README, "Beside postfix-policyd-spf-python"):
+# no file of one is a file of the other, so both install and either runs.
+if dpkg-query -W -f '${Status}' postfix-policyd-spf-python 2>/dev/null |
+	grep -q 'install ok installed'; then
+	dpkg-query -L postfix-policyd-spf-python >"$tmp/theirs"
+	grep -v '/$' "$tmp/contents" | while read -r f; do
+		[ -d "$f" ] && continue
+		grep -qx "$f" "$tmp/theirs" && echo "$f"
+	done >"$tmp/shared"
+	[ -s "$tmp/shared" ] &&
+		bad "files shared with postfix-policyd-spf-python: $(tr '\n' ' ' <"$tmp/shared")"
+	echo "checked: no file in common with postfix-policyd-spf-python"
+fi
 dpkg-deb -f "$deb" Depends | grep -q adduser || bad "Depends lacks adduser"
 dpkg-deb -e "$deb" "$tmp/control" || fail "dpkg-deb -e failed"
 grep -qx /etc/policyd-spf/policyd-spf.conf "$tmp/control/conffiles" 2>/dev/null ||
