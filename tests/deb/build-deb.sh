@@ -104,9 +104,13 @@ grep -qx /usr/share/spfc/perl-compat.conf "$tmp/contents" ||
 # no file of one is a file of the other, so both install and either runs.
 if dpkg-query -W -f '${Status}' postfix-policyd-spf-python 2>/dev/null |
 	grep -q 'install ok installed'; then
+	# what the preinst diverts aside is not shared: it gets another name
 	dpkg-query -L postfix-policyd-spf-python >"$tmp/theirs"
+	dpkg-deb -e "$deb" "$tmp/ctl" || fail "dpkg-deb -e failed"
+	grep -o '/usr/share/man/[^ ]*\.gz' "$tmp/ctl/preinst" >"$tmp/diverted"
 	grep -v '/$' "$tmp/contents" | while read -r f; do
 		[ -d "$f" ] && continue
+		grep -qx "$f" "$tmp/diverted" && continue
 		grep -qx "$f" "$tmp/theirs" && echo "$f"
 	done >"$tmp/shared"
 	[ -s "$tmp/shared" ] &&
@@ -177,6 +181,8 @@ fi
 getent passwd policyd-spf >/dev/null || bad "postinst did not create the user policyd-spf"
 dpkg-divert --list /usr/share/man/man5/policyd-spf.conf.5.gz | grep -q 'by spfc' ||
 	bad "the policyd-spf.conf(5) diversion is missing"
+dpkg-divert --list /usr/share/man/man1/policyd-spf.1.gz | grep -q 'by spfc' ||
+	bad "the policyd-spf(1) diversion is missing"
 unit=$(dpkg-query -L spfc | grep '/systemd/system/policyd-spf.service$')
 v=$(systemd-analyze verify --man=no "$unit" 2>&1) || bad "systemd-analyze verify $unit: $v"
 [ -z "$v" ] || bad "systemd-analyze verify $unit: $v"
