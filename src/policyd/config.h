@@ -178,6 +178,13 @@ int config_check_user(struct config *c, const char *user);
 int config_set(struct config *c, const char *name, const char *value,
 	       unsigned line);
 
+/* The migration view of --check-config (config_migrate.c): one line
+ * "PATH: line N: TEXT" in out for each line of the file at path that
+ * spf-engine 3.0.4 reads differently from spfc, saying what changes on a
+ * switch.  Returns the number of lines added (0 also when the file cannot
+ * be read). */
+size_t config_migration(const char *path, spfc_buf *out);
+
 /* Print the effective settings, one "Name = value" per line, in
  * spf-engine's option order, to out. */
 void config_dump(const struct config *c, spfc_buf *out);

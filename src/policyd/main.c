@@ -329,6 +329,24 @@ static void on_spawn_term(uv_signal_t *h, int sig)
 	raise(sig);
 }
 
+/* The lines spf-engine reads differently, after the settings. */
+static void migration_view(const char *path)
+{
+	spfc_buf out;
+	size_t n;
+
+	spfc_buf_init(&out, 0);
+	n = config_migration(path, &out);
+	if (n)
+		printf("# from spf-engine 3.0.4 to spfc, %zu note(s) "
+		       "(policyd-spf(8), MIGRATION):\n%s", n,
+		       spfc_buf_str(&out));
+	else
+		printf("# from spf-engine 3.0.4 to spfc: every line reads "
+		       "the same\n");
+	spfc_buf_free(&out);
+}
+
 /* --check-config: print the settings and every problem, then one closing
  * line whose counts are those of the lines printed.  0, or 1 on errors. */
 static int check_config(struct config *cfg, const char *path, int loaded,
@@ -347,6 +365,8 @@ static int check_config(struct config *cfg, const char *path, int loaded,
 	config_dump(cfg, &out);
 	fputs(spfc_buf_str(&out), stdout);
 	spfc_buf_free(&out);
+	if (loaded)
+		migration_view(path);
 	fflush(stdout);
 	if (missing)
 		fprintf(stderr, "%s: warning: no such file; the built-in defaults "
