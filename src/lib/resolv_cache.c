@@ -168,7 +168,7 @@ static void block_unref(struct block *b)
 #define DC_ONES 0x0101010101010101ull
 
 /* ASCII lower case of eight bytes at once: exactly the bytes 'A'..'Z'
- * gain 0x20 (as ascii_lower), no carry crosses a byte. */
+ * gain 0x20 (as sc_to_lower), no carry crosses a byte. */
 static inline uint64_t lower8(uint64_t w)
 {
 	uint64_t low7 = w & ~(DC_ONES * 0x80);
@@ -205,7 +205,7 @@ static int make_key(struct key *k, const char *name, spfc_rrtype type)
 		h = hash_mix8(h, w);
 	} else {
 		for (i = 0, w = 0; i < n; i++) {
-			k->name[i] = ascii_lower(name[i]);
+			k->name[i] = sc_to_lower(name[i]);
 			w = w << 8 | (unsigned char)k->name[i];
 		}
 		h = hash_mix8(h, w);

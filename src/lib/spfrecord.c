@@ -51,7 +51,7 @@ static unsigned macro_letters(const char *s, size_t n)
 		if (s[i] != '%')
 			continue;
 		if (s[i + 1] == '{')
-			m |= SPFC_MACRO_BIT(ascii_lower(s[i + 2]));
+			m |= SPFC_MACRO_BIT(sc_to_lower(s[i + 2]));
 		i++;
 	}
 	return m;

@@ -21,6 +21,11 @@
 #include <spfc/spfc.h>
 #include <spfc/zone.h>
 
+#include "common/ascii.h"
+#include "common/idtab.h"
+#include "common/number.h"
+#include "common/printable.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,11 +91,6 @@ struct spfc_zone {
 
 /* ---- Names ------------------------------------------------------- */
 
-static unsigned char lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 /* FNV-1a over the lower-cased bytes. */
 static uint32_t name_hash(const char *s, size_t len)
 {
@@ -98,22 +98,10 @@ static uint32_t name_hash(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		h ^= lower((unsigned char)s[i]);
+		h ^= (unsigned char)sc_to_lower(s[i]);
 		h *= 16777619u;
 	}
 	return h;
-}
-
-static int name_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 /* Length of name without one trailing dot. */
@@ -129,7 +117,7 @@ static int name_bytes_ok(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+		if (!sc_is_print((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -161,7 +149,7 @@ static struct znode *find(const spfc_zone *z, const char *name, size_t len)
 	h = name_hash(name, len);
 	for (i = h & (z->cap - 1); z->slot[i]; i = (i + 1) & (z->cap - 1)) {
 		const struct znode *n = z->slot[i];
-		if (n->hash == h && name_eq(n->name, n->len, name, len))
+		if (n->hash == h && sc_eq_nocase(n->name, n->len, name, len))
 			return z->slot[i];
 	}
 	return NULL;
@@ -563,11 +551,6 @@ static int is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
 static void skip_blanks(struct cursor *c)
 {
 	while (c->i < c->n && is_blank(c->p[c->i]))
@@ -590,41 +573,10 @@ static int next_field(struct cursor *c, const char **f, size_t *flen)
 	return 1;
 }
 
-/* Case-insensitive comparison of a field with an upper-case keyword. */
+/* A keyword (upper case in the table) in any case. */
 static int field_is(const char *f, size_t flen, const char *kw)
 {
-	size_t i;
-
-	for (i = 0; i < flen; i++) {
-		unsigned char c = (unsigned char)f[i];
-		if (c >= 'a' && c <= 'z')
-			c = (unsigned char)(c - ('a' - 'A'));
-		if (kw[i] == '\0' || (unsigned char)kw[i] != c)
-			return 0;
-	}
-	return kw[flen] == '\0';
-}
-
-/* Strict decimal: digits only, no sign, no junk, at most max. */
-static int parse_uint(const char *f, size_t flen, unsigned long max,
-		      unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (flen == 0)
-		return -1;
-	for (i = 0; i < flen; i++) {
-		unsigned d;
-		if (!is_digit(f[i]))
-			return -1;
-		d = (unsigned)(f[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return sc_eq_nocase(f, flen, kw, strlen(kw));
 }
 
 static int all_digits(const char *f, size_t flen)
@@ -632,7 +584,7 @@ static int all_digits(const char *f, size_t flen)
 	size_t i;
 
 	for (i = 0; i < flen; i++)
-		if (!is_digit(f[i]))
+		if (!sc_is_digit(f[i]))
 			return 0;
 	return flen > 0;
 }
@@ -641,15 +593,10 @@ static int all_digits(const char *f, size_t flen)
  * with a backslash, other bytes outside printable ASCII as '?'. */
 static void add_token(spfc_buf *why, const char *f, size_t flen)
 {
-	size_t i, n = flen < ZONE_ERR_TOKEN_MAX ? flen : ZONE_ERR_TOKEN_MAX;
+	size_t n = flen < ZONE_ERR_TOKEN_MAX ? flen : ZONE_ERR_TOKEN_MAX;
 
 	spfc_buf_addc(why, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)f[i];
-		if (c == '"' || c == '\\')
-			spfc_buf_addc(why, '\\');
-		spfc_buf_addc(why, c >= 0x20 && c <= 0x7e ? (char)c : '?');
-	}
+	sc_printable(why, f, n, SC_PRINT_REPLACE | SC_PRINT_QUOTE);
 	if (n < flen)
 		spfc_buf_adds(why, "...");
 	spfc_buf_addc(why, '"');
@@ -684,13 +631,13 @@ static spfc_status parse_escape(struct cursor *c, spfc_buf *out,
 {
 	const char *p = c->p + c->i;
 	size_t left = c->n - c->i;
-	unsigned long v;
+	unsigned long long v;
 
 	if (left == 0)
 		return fail(why, SPFC_ESYNTAX, "backslash at end of line",
 			    NULL, 0);
-	if (is_digit(p[0])) {
-		if (left < 3 || parse_uint(p, 3, 255, &v) < 0)
+	if (sc_is_digit(p[0])) {
+		if (left < 3 || sc_parse_uint(p, 3, 0, 255, &v) < 0)
 			return fail(why, SPFC_ESYNTAX,
 				    "bad escape (\\DDD is 000 to 255):", p - 1,
 				    left < 3 ? left + 1 : 4);
@@ -860,20 +807,16 @@ enum ltype { L_A, L_AAAA, L_MX, L_PTR, L_CNAME, L_TXT, L_EMPTY, L_TIMEOUT,
 
 static enum ltype line_type(const char *f, size_t flen)
 {
-	static const struct {
-		const char *kw;
-		enum ltype t;
-	} types[] = {
+	static const struct sc_id types[] = {
 		{"A", L_A}, {"AAAA", L_AAAA}, {"MX", L_MX}, {"PTR", L_PTR},
 		{"CNAME", L_CNAME}, {"TXT", L_TXT}, {"EMPTY", L_EMPTY},
 		{"TIMEOUT", L_TIMEOUT}, {"SERVFAIL", L_SERVFAIL},
 	};
-	size_t i;
+	int t;
 
-	for (i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (field_is(f, flen, types[i].kw))
-			return types[i].t;
-	return L_UNKNOWN;
+	if (sc_id_lookup(types, SC_ID_COUNT(types), f, flen, &t) < 0)
+		return L_UNKNOWN;
+	return (enum ltype)t;
 }
 
 static spfc_status load_addr(spfc_zone *z, const char *name, size_t len,
@@ -917,7 +860,7 @@ static spfc_status load_target(spfc_zone *z, const char *name, size_t len,
 {
 	const char *f;
 	size_t flen;
-	unsigned long pref = 0;
+	unsigned long long pref = 0;
 	spfc_rr rr;
 	spfc_status st;
 
@@ -926,7 +869,7 @@ static spfc_status load_target(spfc_zone *z, const char *name, size_t len,
 			return fail(why, SPFC_ESYNTAX,
 				    "MX needs a preference and an exchange",
 				    NULL, 0);
-		if (parse_uint(f, flen, ZONE_PREF_MAX, &pref) < 0)
+		if (sc_parse_uint(f, flen, 0, ZONE_PREF_MAX, &pref) < 0)
 			return fail(why, SPFC_ESYNTAX,
 				    "bad MX preference (0 to 65535)", f, flen);
 	}
@@ -953,7 +896,7 @@ static spfc_status load_line(spfc_zone *z, const char *line, size_t n,
 	struct cursor c = {line, n, 0};
 	const char *name, *f;
 	size_t len, flen;
-	unsigned long ttl = ZONE_DEFAULT_TTL;
+	unsigned long long ttl = ZONE_DEFAULT_TTL;
 	enum ltype t;
 	struct znode *node;
 	spfc_status st;
@@ -964,7 +907,7 @@ static spfc_status load_line(spfc_zone *z, const char *line, size_t n,
 		return fail(why, SPFC_ESYNTAX, "missing type after name", name,
 			    len);
 	if (all_digits(f, flen)) {
-		if (parse_uint(f, flen, ZONE_TTL_MAX, &ttl) < 0)
+		if (sc_parse_uint(f, flen, 0, ZONE_TTL_MAX, &ttl) < 0)
 			return fail(why, SPFC_ESYNTAX,
 				    "TTL out of range (0 to 2147483647)", f,
 				    flen);

@@ -34,6 +34,8 @@
 #define _GNU_SOURCE	/* sendmmsg */
 #include "log.h"
 
+#include "common/printable.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -393,10 +395,13 @@ static void send_line(int prio, const char *msg, size_t len)
 /* Append s to line[*n], printable ASCII only, up to LOG_LINE_MAX. */
 static void add_clean(char *line, size_t *n, const char *s)
 {
-	for (; s && *s && *n < LOG_LINE_MAX; s++) {
-		unsigned char c = (unsigned char)*s;
-		line[(*n)++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
+	size_t k;
+
+	if (!s || *n >= LOG_LINE_MAX)
+		return;
+	k = strnlen(s, LOG_LINE_MAX - *n);
+	sc_printable_copy(line + *n, s, k);
+	*n += k;
 }
 
 static void emit(int prio, int need, const char *a, const char *b)
