@@ -24,7 +24,8 @@ struct sc_list {
 #define sc_list_entry(p, type, member)                                        \
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
 
-/* The element of node p, or NULL for a NULL node. */
+/* The element of node p, or NULL for a NULL node (p is read twice:
+ * give it a variable or wrap it in a function). */
 #define sc_list_entry_or_null(p, type, member)                                \
 	((p) ? sc_list_entry(p, type, member) : (type *)NULL)
 

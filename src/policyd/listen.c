@@ -18,6 +18,8 @@
 #include "conn.h"
 #include "log.h"
 
+#include "common/list.h"
+
 #include <spfc/buf.h>
 
 #include <errno.h>
@@ -85,7 +87,7 @@ struct server {
 	int sock_made;
 	size_t clients;			/* allocated (closing ones too) */
 	size_t open;			/* not closing */
-	struct client *list;		/* every client */
+	struct sc_list list;		/* every client, newest first */
 	int stopping;
 	struct {
 		uint64_t accepted, denied, evicted, refused, timed_out, unread;
@@ -101,7 +103,7 @@ struct client {
 	} h;
 	struct conn *conn;
 	uv_timer_t timer;
-	struct client *next, *prev;
+	struct sc_list_node link;	/* in the server's list */
 	int closing;
 	int handles;		/* open libuv handles of this client */
 	/* output: wbuf is being written by libuv, outq waits its turn */
@@ -160,6 +162,11 @@ static void say_limited(struct server *s, struct ratelog *rl, spfc_buf *m)
 
 /* ---- clients -------------------------------------------------------------- */
 
+static struct client *client_of(struct sc_list_node *n)
+{
+	return sc_list_entry(n, struct client, link);
+}
+
 static void on_client_closed(uv_handle_t *h)
 {
 	struct client *cl = h->data;
@@ -167,12 +174,7 @@ static void on_client_closed(uv_handle_t *h)
 
 	if (--cl->handles > 0)
 		return;
-	if (cl->prev)
-		cl->prev->next = cl->next;
-	else
-		s->list = cl->next;
-	if (cl->next)
-		cl->next->prev = cl->prev;
+	sc_list_unlink(&s->list, &cl->link);
 	conn_free(cl->conn);
 	spfc_buf_free(&cl->wbuf);
 	spfc_buf_free(&cl->outq);
@@ -465,10 +467,11 @@ static int peer_allowed(struct server *s, struct client *cl, char *text, size_t 
 static int make_room(struct server *s, const struct client *fresh)
 {
 	struct client *cl, *victim = NULL;
+	struct sc_list_node *n;
 	spfc_buf m;
 
-	for (cl = s->list; cl; cl = cl->next)
-		if (cl != fresh && !cl->closing && conn_idle(cl->conn) &&
+	SC_LIST_FOREACH(n, &s->list)
+		if ((cl = client_of(n)) != fresh && !cl->closing && conn_idle(cl->conn) &&
 		    !queued(cl) && !cl->done &&
 		    (!victim || cl->progress <= victim->progress))
 			victim = cl;
@@ -533,10 +536,7 @@ static void take(struct server *s, int fd)
 	uv_timer_init(s->loop, &cl->timer);
 	cl->timer.data = cl;
 	cl->handles = 2;
-	cl->next = s->list;
-	if (s->list)
-		s->list->prev = cl;
-	s->list = cl;
+	sc_list_insert_head(&s->list, &cl->link);
 	s->clients++;
 	s->open++;
 	if (rc != 0) {
@@ -704,6 +704,7 @@ static size_t restart_only(const struct config *o, const struct config *n,
 static void reload(struct server *s)
 {
 	struct config *n = calloc(1, sizeof *n);
+	struct sc_list_node *ln;
 	spfc_buf m;
 	size_t i;
 	int rc;
@@ -767,8 +768,8 @@ static void reload(struct server *s)
 	policy_set_config(s->p, n);
 	log_set_level(n->debug_level);
 	apply_settings(s, n);
-	for (struct client *cl = s->list; cl; cl = cl->next)
-		client_rearm(cl);	/* new Idle_Timeout, Request_Timeout */
+	SC_LIST_FOREACH(ln, &s->list)
+		client_rearm(client_of(ln));	/* new Idle_Timeout, Request_Timeout */
 	spfc_buf_init(&m, 0);
 	spfc_buf_adds(&m, "configuration reloaded from ");
 	spfc_buf_adds(&m, s->config_path);
@@ -797,6 +798,7 @@ static void close_listener(struct server *s)
 static void on_signal(uv_signal_t *h, int sig)
 {
 	struct server *s = h->data;
+	struct sc_list_node *ln, *nx;
 
 	if (sig == SIGHUP) {
 		reload(s);
@@ -809,8 +811,9 @@ static void on_signal(uv_signal_t *h, int sig)
 	log_msg(1, "stopping: finishing the requests in flight");
 	s->stopping = 1;
 	/* idle clients are closed now, busy ones after their answer */
-	for (struct client *cl = s->list, *nx; cl; cl = nx) {
-		nx = cl->next;
+	SC_LIST_FOREACH_SAFE(ln, nx, &s->list) {
+		struct client *cl = client_of(ln);
+
 		if (cl->closing)
 			continue;
 		cl->eof = 1;
