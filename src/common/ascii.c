@@ -49,7 +49,7 @@ int sc_is_token(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c))
+		if (!sc_is_graph(c) || strchr("()<>@,;:\\\"/[]?=", c))
 			return 0;
 	}
 	return 1;

@@ -26,6 +26,9 @@ static inline int sc_is_xdigit(int c)
 /* Visible ASCII and the space: 0x20..0x7e. */
 static inline int sc_is_print(int c) { return c >= 0x20 && c <= 0x7e; }
 
+/* Visible ASCII, no space: 0x21..0x7e. */
+static inline int sc_is_graph(int c) { return c > 0x20 && c <= 0x7e; }
+
 /* The C locale's white space: space, \t \n \v \f \r. */
 static inline int sc_is_space(int c)
 {

@@ -199,7 +199,7 @@ spfc_status wire_text_query(const char *name, spfc_buf *out)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c < 0x20 || c > 0x7e)
+		if (!sc_is_print(c))
 			return SPFC_EINVAL;
 		if (c == '.') {
 			if (label == 0)
@@ -231,8 +231,7 @@ static int reserved_char(unsigned char c)
 /* c-ares's rule for a host name byte (ares_parse_ptr_reply). */
 static int hostname_char(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	return sc_is_alnum(c) || c == '-' || c == '.' || c == '_' ||
 	       c == '/' || c == '*';
 }
 
@@ -254,7 +253,7 @@ static int name_to_text(const unsigned char *w, size_t wlen, int host_only,
 
 			if (host_only && !hostname_char(c))
 				return -1;
-			if (c < 0x20 || c > 0x7e) {
+			if (!sc_is_print(c)) {
 				spfc_buf_addc(out, '\\');
 				spfc_buf_addc(out, digits[c / 100]);
 				spfc_buf_addc(out, digits[c / 10 % 10]);

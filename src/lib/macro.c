@@ -97,7 +97,7 @@ int macro_check(const char *s, size_t len, unsigned flags, int *uses_p,
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
 		if (c != '%') {
-			if (c > 0x20 && c < 0x7f) {
+			if (sc_is_graph(c)) {
 				i++;
 				continue;
 			}

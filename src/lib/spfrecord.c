@@ -144,7 +144,7 @@ static int term_bytes_ok(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+		if (!sc_is_graph((unsigned char)s[i]))
 			return 0;
 	return 1;
 }

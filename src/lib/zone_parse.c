@@ -118,7 +118,7 @@ static spfc_status fail(spfc_buf *why, spfc_status st, const char *what,
 
 static int hex_value(char c)
 {
-	if (c >= '0' && c <= '9')
+	if (sc_is_digit(c))
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;

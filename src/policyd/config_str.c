@@ -47,7 +47,7 @@ char *cf_hostname_dup(struct config *c, unsigned line, const char *where)
 	h[sizeof h - 1] = '\0';
 	n = strlen(h);
 	for (i = 0; i < n; i++)
-		if (h[i] <= ' ' || h[i] >= 0x7f)
+		if (!sc_is_graph(h[i]))
 			break;
 	if (n == 0 || i < n) {
 		cf_problem_q(

@@ -24,6 +24,7 @@ int main(void)
 		bad += sc_is_lower(c) != (ascii && islower(c) != 0);
 		bad += sc_is_xdigit(c) != (ascii && isxdigit(c) != 0);
 		bad += sc_is_print(c) != (ascii && isprint(c) != 0);
+		bad += sc_is_graph(c) != (ascii && isgraph(c) != 0);
 		bad += sc_is_space(c) != (ascii && isspace(c) != 0);
 		bad += (unsigned char)sc_to_lower(ch) !=
 		       (ascii ? (unsigned char)tolower(c) : (unsigned char)c);
