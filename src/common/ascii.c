@@ -6,6 +6,16 @@
 
 #include <string.h>
 
+int sc_all_bytes(const char *s, size_t len, int (*is)(int))
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!is((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 int sc_eq_nocase(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t i;

@@ -46,6 +46,10 @@ static inline char sc_to_upper(char c)
 	return sc_is_lower(c) ? (char)(c - 'a' + 'A') : c;
 }
 
+/* 1 when every byte of s[0..len) is in the class is (one of the
+ * sc_is_* above, given the byte as 0..255); 1 for no bytes. */
+int sc_all_bytes(const char *s, size_t len, int (*is)(int));
+
 /* 1 when a[0..alen) and b[0..blen) are equal ignoring ASCII case. */
 int sc_eq_nocase(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -85,12 +85,7 @@ static uint32_t name_hash(const char *s, size_t len)
  * may be asked; the zone-file format cannot express a space). */
 static int name_bytes_ok(const char *s, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!sc_is_print((unsigned char)s[i]))
-			return 0;
-	return 1;
+	return sc_all_bytes(s, len, sc_is_print);
 }
 
 int zone_owner_ok(const char *s, size_t len)

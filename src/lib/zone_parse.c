@@ -84,12 +84,7 @@ static int field_is(const char *f, size_t flen, const char *kw)
 
 static int all_digits(const char *f, size_t flen)
 {
-	size_t i;
-
-	for (i = 0; i < flen; i++)
-		if (!sc_is_digit(f[i]))
-			return 0;
-	return flen > 0;
+	return flen > 0 && sc_all_bytes(f, flen, sc_is_digit);
 }
 
 /* Quote a token into an error message: clipped, '"' and '\\' escaped

@@ -57,6 +57,13 @@ int main(void)
 	CHECK(!sc_contains_nocase("sp", "SPF"));
 	CHECK(sc_contains_nocase("", ""));
 
+	CHECK(sc_all_bytes("0123", 4, sc_is_digit));
+	CHECK(!sc_all_bytes("01a3", 4, sc_is_digit));
+	CHECK(sc_all_bytes("", 0, sc_is_digit));
+	CHECK(!sc_all_bytes("a\xe9", 2, sc_is_print));
+	CHECK(sc_all_bytes("a b", 3, sc_is_print));
+	CHECK(!sc_all_bytes("a b", 3, sc_is_graph));
+
 	CHECK(sc_is_token("pass", 4));
 	CHECK(sc_is_token("a.b-c_d", 7));
 	CHECK(!sc_is_token("", 0));
