@@ -14,8 +14,15 @@
 static inline int sc_is_digit(int c) { return c >= '0' && c <= '9'; }
 static inline int sc_is_upper(int c) { return c >= 'A' && c <= 'Z'; }
 static inline int sc_is_lower(int c) { return c >= 'a' && c <= 'z'; }
-static inline int sc_is_alpha(int c) { return sc_is_upper(c) || sc_is_lower(c); }
-static inline int sc_is_alnum(int c) { return sc_is_alpha(c) || sc_is_digit(c); }
+static inline int sc_is_alpha(int c)
+{
+	return sc_is_upper(c) || sc_is_lower(c);
+}
+
+static inline int sc_is_alnum(int c)
+{
+	return sc_is_alpha(c) || sc_is_digit(c);
+}
 
 static inline int sc_is_xdigit(int c)
 {

@@ -74,11 +74,11 @@ static int is_domain_name(const char *s, size_t len)
 		return 0;
 	for (i = 0; i <= len; i++) {
 		if (i == len || s[i] == '.') {
-			if (i == start || !sc_is_alnum((unsigned char)s[start]) ||
-			    !sc_is_alnum((unsigned char)s[i - 1]))
+			if (i == start || !sc_is_alnum(s[start]) ||
+			    !sc_is_alnum(s[i - 1]))
 				return 0;
 			start = i + 1;
-		} else if (!sc_is_alnum((unsigned char)s[i]) && s[i] != '-') {
+		} else if (!sc_is_alnum(s[i]) && s[i] != '-') {
 			return 0;
 		}
 	}

@@ -238,7 +238,8 @@ static int zr_process(void *self, int64_t until)
 	if (due > r->now)
 		r->now = due;
 	r->depth++;
-	while (!r->dead && delivered < INT_MAX && (q = list_first(&r->ready)) != NULL &&
+	while (!r->dead && delivered < INT_MAX &&
+	       (q = list_first(&r->ready)) != NULL &&
 	       q->due <= due) {
 		list_unlink(&r->ready, q);
 		id_take(r, q->id);

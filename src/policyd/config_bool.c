@@ -12,16 +12,20 @@
 
 #include <string.h>
 
+static const struct sc_id bool_words[] = {
+    {"True", 1},  {"Yes", 1}, {"On", 1},  {"1", 1},
+    {"False", 0}, {"No", 0},  {"Off", 0}, {"0", 0},
+};
+
 /* True/Yes/On/1 -> 1, False/No/Off/0 -> 0, otherwise -1. */
 static int parse_bool(const char *s)
 {
-	if (sc_streq_nocase(s, "true") || sc_streq_nocase(s, "yes") || sc_streq_nocase(s, "on") ||
-	    strcmp(s, "1") == 0)
-		return 1;
-	if (sc_streq_nocase(s, "false") || sc_streq_nocase(s, "no") || sc_streq_nocase(s, "off") ||
-	    strcmp(s, "0") == 0)
-		return 0;
-	return -1;
+	int b;
+
+	if (sc_id_lookup(bool_words, SC_ID_COUNT(bool_words), s, strlen(s),
+			 &b) < 0)
+		return -1;
+	return b;
 }
 
 static const struct sc_id policies[] = {
@@ -58,16 +62,23 @@ const char *cf_header_name(enum header_type h)
 	return name ? name : "SPF";
 }
 
-int cf_set_bool(struct config *c, const struct cf_option *o, const char *v,
-		unsigned line, const char *where)
+/* A boolean option; what names the words allowed when v is none. */
+static int set_bool(struct config *c, const struct cf_option *o,
+		    const char *v, unsigned line, const char *where,
+		    const char *what)
 {
 	int b = parse_bool(v);
 
 	if (b < 0)
-		return cf_bad_value(c, line, where, o->name, v,
-				    " is not True or False");
+		return cf_bad_value(c, line, where, o->name, v, what);
 	*CF_FIELD(c, o, int) = b;
 	return 0;
+}
+
+int cf_set_bool(struct config *c, const struct cf_option *o, const char *v,
+		unsigned line, const char *where)
+{
+	return set_bool(c, o, v, line, where, " is not True or False");
 }
 
 /* The same words, the message as for SPF_Enhanced_Status_Codes and
@@ -75,13 +86,7 @@ int cf_set_bool(struct config *c, const struct cf_option *o, const char *v,
 int cf_set_yesno(struct config *c, const struct cf_option *o, const char *v,
 		 unsigned line, const char *where)
 {
-	int b = parse_bool(v);
-
-	if (b < 0)
-		return cf_bad_value(c, line, where, o->name, v,
-				    " is not Yes or No");
-	*CF_FIELD(c, o, int) = b;
-	return 0;
+	return set_bool(c, o, v, line, where, " is not Yes or No");
 }
 
 /* HELO_reject (CF_HELO: Null allowed) and Mail_From_reject. */

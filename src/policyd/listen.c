@@ -405,7 +405,8 @@ static int make_room(struct server *s, const struct client *fresh)
 	spfc_buf m;
 
 	SC_LIST_FOREACH(n, &s->list)
-		if ((cl = client_of(n)) != fresh && !cl->closing && conn_idle(cl->conn) &&
+		if ((cl = client_of(n)) != fresh && !cl->closing &&
+		    conn_idle(cl->conn) &&
 		    !queued(cl) && !cl->done &&
 		    (!victim || cl->progress <= victim->progress))
 			victim = cl;
@@ -704,7 +705,7 @@ static void reload(struct server *s)
 	log_set_level(n->debug_level);
 	apply_settings(s, n);
 	SC_LIST_FOREACH(ln, &s->list)
-		client_rearm(client_of(ln));	/* new Idle_Timeout, Request_Timeout */
+		client_rearm(client_of(ln)); /* new Idle_Timeout, Request_Timeout */
 	spfc_buf_init(&m, 0);
 	spfc_buf_adds(&m, "configuration reloaded from ");
 	spfc_buf_adds(&m, s->config_path);

@@ -330,7 +330,8 @@ static void unlink_unix(struct sock *k)
 	if (fstatat(k->dirfd, k->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    st.st_dev == k->sock_dev && st.st_ino == k->sock_ino) {
 		if (unlinkat(k->dirfd, k->sock_name, 0) != 0)
-			log_msg2(2, "cannot remove the socket: ", strerror(errno));
+			log_msg2(2, "cannot remove the socket: ",
+				 strerror(errno));
 	} else {
 		log_msg3(2, "the socket path ", k->sock_name,
 			 " holds another socket now: left alone");

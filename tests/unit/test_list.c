@@ -10,6 +10,11 @@ struct item {
 	struct sc_list_node node;
 };
 
+static int v_of(const struct sc_list_node *n)
+{
+	return sc_list_entry(n, const struct item, node)->v;
+}
+
 /* The values from head to tail as digits, and the same walked back from
  * the tail, so that a broken prev pointer shows. */
 static void order(const struct sc_list *l, char *fwd, char *back)
@@ -18,11 +23,11 @@ static void order(const struct sc_list *l, char *fwd, char *back)
 	size_t i = 0;
 
 	SC_LIST_FOREACH(n, l)
-		fwd[i++] = (char)('0' + sc_list_entry(n, struct item, node)->v);
+		fwd[i++] = (char)('0' + v_of(n));
 	fwd[i] = '\0';
 	i = 0;
 	for (n = l->tail; n; n = n->prev)
-		back[i++] = (char)('0' + sc_list_entry(n, struct item, node)->v);
+		back[i++] = (char)('0' + v_of(n));
 	back[i] = '\0';
 }
 

@@ -81,7 +81,7 @@ int main(void)
 		     SC_PRINT_REPLACE | SC_PRINT_LOWER);
 	CHECK_STR(spfc_buf_str(&b), "mail.example?");
 	spfc_buf_reset(&b);
-	sc_printable(&b, "ab\0cd", 5, SC_PRINT_REPLACE);	/* NUL is data */
+	sc_printable(&b, "ab\0cd", 5, SC_PRINT_REPLACE); /* NUL is data */
 	CHECK_STR(spfc_buf_str(&b), "ab?cd");
 	spfc_buf_reset(&b);
 	sc_printable(&b, NULL, 0, SC_PRINT_HEX);
