@@ -393,7 +393,7 @@ static int has_word(const char *s, const char *w)
 	size_t n = strlen(w), i;
 
 	for (; *s; s++) {
-		for (i = 0; i < n && s[i] && ascii_lower(s[i]) == w[i]; i++)
+		for (i = 0; i < n && s[i] && sc_to_lower(s[i]) == w[i]; i++)
 			;
 		if (i == n)
 			return 1;

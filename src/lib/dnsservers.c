@@ -14,6 +14,9 @@
 
 #include <spfc/buf.h>
 
+#include "common/number.h"
+#include "common/printable.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -33,13 +36,7 @@
  * shown as '?'. */
 static void add_quoted(spfc_buf *b, const char *s, size_t n, size_t max)
 {
-	size_t i;
-
-	for (i = 0; i < n && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		spfc_buf_addc(b, c >= 0x20 && c < 0x7f ? (char)c : '?');
-	}
+	sc_printable(b, s, n < max ? n : max, SC_PRINT_REPLACE);
 	if (n > max)
 		spfc_buf_adds(b, "...");
 }
@@ -48,17 +45,9 @@ static void add_quoted(spfc_buf *b, const char *s, size_t n, size_t max)
 /* Strict decimal port 1..65535, digits only.  0 on success. */
 static int parse_port(const char *s, size_t n, unsigned short *out)
 {
-	unsigned long v = 0;
-	size_t i;
+	unsigned long long v;
 
-	if (n == 0 || n > 5)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > PORT_MAX)
+	if (n > 5 || sc_parse_uint(s, n, 1, PORT_MAX, &v) < 0)
 		return -1;
 	*out = (unsigned short)v;
 	return 0;

@@ -18,6 +18,8 @@
 #include <spfc/buf.h>
 #include <spfc/resolver.h>
 
+#include "common/ascii.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,29 +133,12 @@ static int read_name(const unsigned char *msg, size_t len, size_t *pos,
 	return 0;
 }
 
-static unsigned char fold(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 /* Wire names equal, ignoring ASCII case (RFC 4343).  Label length bytes
  * are at most 63 and so never folded. */
-static int name_eq(const unsigned char *a, size_t alen,
-		   const unsigned char *b, size_t blen)
-{
-	size_t i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (fold(a[i]) != fold(b[i]))
-			return 0;
-	return 1;
-}
-
 static int wname_eq(const wire_name *a, const wire_name *b)
 {
-	return name_eq(a->b, a->len, b->b, b->len);
+	return sc_eq_nocase((const char *)a->b, a->len, (const char *)b->b,
+			    b->len);
 }
 
 /* FNV-1a of a wire name, ASCII case folded (equal names, equal hashes). */
@@ -163,7 +148,7 @@ static uint32_t name_hash(const unsigned char *b, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		h ^= fold(b[i]);
+		h ^= (unsigned char)sc_to_lower((char)b[i]);
 		h *= 16777619u;
 	}
 	return h;
@@ -214,7 +199,7 @@ spfc_status wire_text_query(const char *name, spfc_buf *out)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c < 0x20 || c > 0x7e)
+		if (!sc_is_print(c))
 			return SPFC_EINVAL;
 		if (c == '.') {
 			if (label == 0)
@@ -246,8 +231,7 @@ static int reserved_char(unsigned char c)
 /* c-ares's rule for a host name byte (ares_parse_ptr_reply). */
 static int hostname_char(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	return sc_is_alnum(c) || c == '-' || c == '.' || c == '_' ||
 	       c == '/' || c == '*';
 }
 
@@ -269,7 +253,7 @@ static int name_to_text(const unsigned char *w, size_t wlen, int host_only,
 
 			if (host_only && !hostname_char(c))
 				return -1;
-			if (c < 0x20 || c > 0x7e) {
+			if (!sc_is_print(c)) {
 				spfc_buf_addc(out, '\\');
 				spfc_buf_addc(out, digits[c / 100]);
 				spfc_buf_addc(out, digits[c / 10 % 10]);

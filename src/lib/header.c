@@ -20,6 +20,9 @@
 #include <spfc/header.h>
 #include <spfc/spfc.h>
 
+#include "common/ascii.h"
+#include "common/printable.h"
+
 #include <string.h>
 
 /* The clip (bytes of outside text per piece, starting at SPFC_TEXT_MAX) is
@@ -32,8 +35,7 @@
 /* RFC 5322 §3.2.3 atext: ALPHA / DIGIT / "!#$%&'*+-/=?^_`{|}~". */
 static int is_atext(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
+	if (sc_is_alnum(c))
 		return 1;
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
@@ -62,28 +64,6 @@ static int is_dot_atom(const char *s, size_t len)
 	return run;
 }
 
-/* RFC 2045 §5.1 token: printable ASCII except SPACE and tspecials. */
-static int is_token(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c))
-			return 0;
-	}
-	return 1;
-}
-
-static int is_let_dig(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
-
 /* RFC 6376 §3.5 / RFC 5321 §4.1.2 domain: sub-domain *("." sub-domain),
  * sub-domain = Let-dig [Ldh-str] (a hyphen neither first nor last). */
 static int is_domain_name(const char *s, size_t len)
@@ -94,11 +74,11 @@ static int is_domain_name(const char *s, size_t len)
 		return 0;
 	for (i = 0; i <= len; i++) {
 		if (i == len || s[i] == '.') {
-			if (i == start || !is_let_dig((unsigned char)s[start]) ||
-			    !is_let_dig((unsigned char)s[i - 1]))
+			if (i == start || !sc_is_alnum(s[start]) ||
+			    !sc_is_alnum(s[i - 1]))
 				return 0;
 			start = i + 1;
-		} else if (!is_let_dig((unsigned char)s[i]) && s[i] != '-') {
+		} else if (!sc_is_alnum(s[i]) && s[i] != '-') {
 			return 0;
 		}
 	}
@@ -108,8 +88,7 @@ static int is_domain_name(const char *s, size_t len)
 size_t spfc_sanitize(spfc_buf *out, const char *s, size_t len, size_t max)
 {
 	static const char dots[] = "...";
-	char chunk[128];
-	size_t before = out->len, keep = len, n = 0, i;
+	size_t before = out->len, keep = len;
 	int cut = 0;
 
 	if (!s)
@@ -118,17 +97,7 @@ size_t spfc_sanitize(spfc_buf *out, const char *s, size_t len, size_t max)
 		cut = 1;
 		keep = max >= 3 ? max - 3 : 0;
 	}
-	for (i = 0; i < keep; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		chunk[n++] = (c >= 0x20 && c <= 0x7e) ? (char)c : '?';
-		if (n == sizeof chunk) {
-			spfc_buf_add(out, chunk, n);
-			n = 0;
-		}
-	}
-	if (n)
-		spfc_buf_add(out, chunk, n);
+	sc_printable(out, s, keep, SC_PRINT_REPLACE);
 	if (cut)
 		spfc_buf_add(out, dots, max < 3 ? max : 3);
 	return out->len >= before ? out->len - before : 0;
@@ -144,14 +113,8 @@ static void clean(spfc_buf *tmp, const char *s, size_t clip)
 /* Append t as an RFC 5322 quoted-string. */
 static void add_quoted(spfc_buf *out, const char *t, size_t len)
 {
-	size_t i;
-
 	spfc_buf_addc(out, '"');
-	for (i = 0; i < len; i++) {
-		if (t[i] == '"' || t[i] == '\\')
-			spfc_buf_addc(out, '\\');
-		spfc_buf_addc(out, t[i]);
-	}
+	sc_printable(out, t, len, SC_PRINT_REPLACE | SC_PRINT_QUOTE);
 	spfc_buf_addc(out, '"');
 }
 
@@ -287,7 +250,7 @@ static void add_ar_value(spfc_buf *out, spfc_buf *tmp, const char *s,
 			 size_t clip)
 {
 	clean(tmp, s, clip);
-	if (is_token(spfc_buf_str(tmp), tmp->len))
+	if (sc_is_token(spfc_buf_str(tmp), tmp->len))
 		spfc_buf_add(out, tmp->data, tmp->len);
 	else
 		add_quoted(out, spfc_buf_str(tmp), tmp->len);

@@ -18,7 +18,7 @@ static int is_delim(char c)
 
 static int letter_ok(char c, unsigned flags)
 {
-	switch (ascii_lower(c)) {
+	switch (sc_to_lower(c)) {
 	case 's': case 'l': case 'o': case 'd': case 'i': case 'p':
 	case 'h': case 'v':
 		return 1;
@@ -47,9 +47,9 @@ static int parse_mterm(const char *s, size_t len, size_t *i, unsigned flags,
 	memset(m, 0, sizeof *m);
 	if (p >= len || !letter_ok(s[p], flags)) {
 		if (why) {
-			if (p < len && (ascii_lower(s[p]) == 'c' ||
-					ascii_lower(s[p]) == 'r' ||
-					ascii_lower(s[p]) == 't'))
+			if (p < len && (sc_to_lower(s[p]) == 'c' ||
+					sc_to_lower(s[p]) == 'r' ||
+					sc_to_lower(s[p]) == 't'))
 				spfc_buf_adds(why, "c, r and t macros are allowed in exp= text only");
 			else
 				spfc_buf_adds(why, "unknown macro letter");
@@ -57,7 +57,7 @@ static int parse_mterm(const char *s, size_t len, size_t *i, unsigned flags,
 		return -1;
 	}
 	m->letter = s[p++];
-	while (p < len && ascii_digit(s[p])) {
+	while (p < len && sc_is_digit(s[p])) {
 		if (m->digits < MACRO_MAX_DIGITS)
 			m->digits = m->digits * 10 + (unsigned)(s[p] - '0');
 		ndig++;
@@ -70,7 +70,7 @@ static int parse_mterm(const char *s, size_t len, size_t *i, unsigned flags,
 	}
 	if (m->digits > MACRO_MAX_DIGITS)
 		m->digits = MACRO_MAX_DIGITS;
-	if (p < len && ascii_lower(s[p]) == 'r') {
+	if (p < len && sc_to_lower(s[p]) == 'r') {
 		m->reverse = 1;
 		p++;
 	}
@@ -97,7 +97,7 @@ int macro_check(const char *s, size_t len, unsigned flags, int *uses_p,
 	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
 		if (c != '%') {
-			if (c > 0x20 && c < 0x7f) {
+			if (sc_is_graph(c)) {
 				i++;
 				continue;
 			}
@@ -128,7 +128,7 @@ int macro_check(const char *s, size_t len, unsigned flags, int *uses_p,
 		i += 2;
 		if (parse_mterm(s, len, &i, flags, &m, why) < 0)
 			return -1;
-		if (ascii_lower(m.letter) == 'p')
+		if (sc_to_lower(m.letter) == 'p')
 			*uses_p = 1;
 	}
 	return 0;
@@ -165,7 +165,7 @@ static void letter_value(char letter, const struct macro_env *e, spfc_buf *v)
 {
 	char tmp[SPFC_ADDR_TEXT_MAX];
 
-	switch (ascii_lower(letter)) {
+	switch (sc_to_lower(letter)) {
 	case 's': spfc_buf_adds(v, e->sender); break;
 	case 'l': spfc_buf_adds(v, e->local); break;
 	case 'o': spfc_buf_adds(v, e->sdomain); break;
@@ -203,7 +203,7 @@ static void url_escape(spfc_buf *out, const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (ascii_alnum(c) || c == '-' || c == '.' || c == '_' ||
+		if (sc_is_alnum(c) || c == '-' || c == '.' || c == '_' ||
 		    c == '~') {
 			spfc_buf_addc(out, (char)c);
 		} else {
@@ -244,7 +244,7 @@ static void transform(const spfc_buf *val, const struct mterm *m, spfc_buf *out)
 			}
 		}
 	}
-	if (ascii_lower(m->letter) != m->letter)
+	if (sc_to_lower(m->letter) != m->letter)
 		url_escape(out, spfc_buf_str(&joined), joined.len);
 	else
 		spfc_buf_add(out, spfc_buf_str(&joined), joined.len);

@@ -6,28 +6,6 @@
  */
 #include "name.h"
 
-int name_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t i;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++)
-		if (ascii_lower(a[i]) != ascii_lower(b[i]))
-			return 0;
-	return 1;
-}
-
-int name_prefix(const char *s, size_t len, const char *prefix)
-{
-	size_t i;
-
-	for (i = 0; prefix[i]; i++)
-		if (i >= len || ascii_lower(s[i]) != ascii_lower(prefix[i]))
-			return 0;
-	return 1;
-}
-
 size_t name_strip_dot(const char *s, size_t len)
 {
 	return (len > 0 && s[len - 1] == '.') ? len - 1 : len;
@@ -44,7 +22,7 @@ static size_t count_labels(const char *s, size_t len)
 		return 0;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x7f)
+		if (!sc_is_print(c))
 			return 0;
 		if (c == '.') {
 			if (lab == 0)
@@ -77,7 +55,7 @@ int name_is_subdomain(const char *name, size_t nlen, const char *domain,
 	dlen = name_strip_dot(domain, dlen);
 	if (dlen == 0 || nlen < dlen)
 		return 0;
-	if (!name_eq(name + nlen - dlen, dlen, domain, dlen))
+	if (!sc_eq_nocase(name + nlen - dlen, dlen, domain, dlen))
 		return 0;
 	return nlen == dlen || name[nlen - dlen - 1] == '.';
 }

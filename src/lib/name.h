@@ -11,32 +11,19 @@
 #include <spfc/buf.h>
 #include <spfc/spfc.h>
 
+#include "common/ascii.h"
+
 #include <stddef.h>
 
 #define NAME_MAX_LEN 253	/* RFC 1035 §2.3.4, RFC 7208 §4.3, §7.3 */
 #define NAME_MAX_LABEL 63	/* RFC 1035 §2.3.4 */
 
-static inline char ascii_lower(char c)
+/* Case-insensitive (ASCII) equality of two names: sc_eq_nocase. */
+static inline int name_eq(const char *a, size_t alen, const char *b,
+			  size_t blen)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	return sc_eq_nocase(a, alen, b, blen);
 }
-static inline int ascii_alpha(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-static inline int ascii_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-static inline int ascii_alnum(int c)
-{
-	return ascii_alpha(c) || ascii_digit(c);
-}
-
-/* Case-insensitive (ASCII) equality of two byte strings. */
-int name_eq(const char *a, size_t alen, const char *b, size_t blen);
-/* 1 when s starts with the prefix, ASCII case-insensitively. */
-int name_prefix(const char *s, size_t len, const char *prefix);
 
 /* Length without one trailing dot. */
 size_t name_strip_dot(const char *s, size_t len);

@@ -9,31 +9,29 @@
 #include "macro.h"
 #include "name.h"
 
+#include "common/idtab.h"
+#include "common/number.h"
+#include "common/printable.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 int record_is_spf(const char *txt, size_t len)
 {
-	return len >= 6 && name_prefix(txt, len, "v=spf1") &&
+	return len >= 6 && sc_prefix_nocase(txt, len, "v=spf1") &&
 	       (len == 6 || txt[6] == ' ');
 }
 
 /* Strict decimal without leading zeros ("0" allowed), value <= max. */
 static int parse_cidr(const char *s, size_t n, unsigned max, unsigned *out)
 {
-	unsigned v = 0;
-	size_t i;
+	unsigned long long v;
 
 	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (!ascii_digit(s[i]))
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > max)
+	if (sc_parse_uint(s, n, 0, max, &v) < 0)
 		return -1;
-	*out = v;
+	*out = (unsigned)v;
 	return 0;
 }
 
@@ -47,12 +45,12 @@ static int toplabel_ok(const char *s, size_t n)
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (ascii_alpha(s[i]))
+		if (sc_is_alpha(s[i]))
 			alpha = 1;
-		else if (!ascii_digit(s[i]) && s[i] != '-')
+		else if (!sc_is_digit(s[i]) && s[i] != '-')
 			return 0;
 	}
-	if (!ascii_alnum(s[0]) || !ascii_alnum(s[n - 1]))
+	if (!sc_is_alnum(s[0]) || !sc_is_alnum(s[n - 1]))
 		return 0;
 	if (alpha)
 		return 1;
@@ -104,14 +102,14 @@ static int split_dual_cidr(const char *s, size_t *n, struct term *t,
 	size_t i = *n;
 
 	/* "//" ip6-cidr */
-	while (i > 0 && ascii_digit(s[i - 1]))
+	while (i > 0 && sc_is_digit(s[i - 1]))
 		i--;
 	if (i >= 2 && i < *n && s[i - 1] == '/' && s[i - 2] == '/') {
 		if (parse_cidr(s + i, *n - i, 128, &t->cidr6) < 0)
 			goto bad;
 		*n = i - 2;
 		i = *n;
-		while (i > 0 && ascii_digit(s[i - 1]))
+		while (i > 0 && sc_is_digit(s[i - 1]))
 			i--;
 	}
 	if (i >= 1 && i < *n && s[i - 1] == '/') {
@@ -143,10 +141,7 @@ static int parse_ip(const char *s, size_t n, int family, spfc_addr *out)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	spfc_term_kind type;
-} mechs[] = {
+static const struct sc_id mechs[] = {
 	{"all", SPFC_TERM_ALL},	{"include", SPFC_TERM_INCLUDE}, {"a", SPFC_TERM_A},
 	{"mx", SPFC_TERM_MX},	{"ptr", SPFC_TERM_PTR},		{"ip4", SPFC_TERM_IP4},
 	{"ip6", SPFC_TERM_IP6}, {"exists", SPFC_TERM_EXISTS},
@@ -155,19 +150,17 @@ static const struct {
 static int parse_mechanism(struct term *t, const char *s, size_t n,
 			   spfc_buf *why)
 {
-	size_t namelen = 0, i, rest_len;
+	size_t namelen = 0, rest_len;
 	const char *rest;
+	int kind;
 
 	while (namelen < n && s[namelen] != ':' && s[namelen] != '/')
 		namelen++;
-	for (i = 0; i < sizeof mechs / sizeof mechs[0]; i++)
-		if (name_eq(s, namelen, mechs[i].name, strlen(mechs[i].name)))
-			break;
-	if (i == sizeof mechs / sizeof mechs[0]) {
+	if (sc_id_lookup(mechs, SC_ID_COUNT(mechs), s, namelen, &kind) < 0) {
 		spfc_buf_adds(why, "Unknown mechanism found");
 		return -1;
 	}
-	t->type = mechs[i].type;
+	t->type = (spfc_term_kind)kind;
 	rest = s + namelen;
 	rest_len = n - namelen;
 
@@ -238,10 +231,10 @@ static size_t modifier_name_len(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || !ascii_alpha(s[0]))
+	if (n == 0 || !sc_is_alpha(s[0]))
 		return 0;
 	for (i = 1; i < n; i++)
-		if (!ascii_alnum(s[i]) && s[i] != '-' && s[i] != '_' &&
+		if (!sc_is_alnum(s[i]) && s[i] != '-' && s[i] != '_' &&
 		    s[i] != '.')
 			break;
 	return i;
@@ -269,7 +262,7 @@ int record_term_parse(const char *s, size_t n, unsigned seen,
 		int up;
 		t->spec = s + nl + 1;
 		t->spec_len = n - nl - 1;
-		if (name_eq(s, nl, "redirect", 8)) {
+		if (sc_eq_nocase(s, nl, "redirect", 8)) {
 			t->type = SPFC_TERM_REDIRECT;
 			if (seen & RECORD_SEEN_REDIRECT) {
 				spfc_buf_adds(why, "more than one redirect= modifier");
@@ -277,7 +270,7 @@ int record_term_parse(const char *s, size_t n, unsigned seen,
 			}
 			return check_domain_spec(t, why);
 		}
-		if (name_eq(s, nl, "exp", 3)) {
+		if (sc_eq_nocase(s, nl, "exp", 3)) {
 			t->type = SPFC_TERM_EXP;
 			if (seen & RECORD_SEEN_EXP) {
 				spfc_buf_adds(why, "more than one exp= modifier");
@@ -303,13 +296,8 @@ int record_term_parse(const char *s, size_t n, unsigned seen,
 
 static void add_term_name(spfc_buf *why, const char *s, size_t n)
 {
-	size_t i;
-
 	spfc_buf_adds(why, ": ");
-	for (i = 0; i < n && i < 80; i++) {
-		unsigned char c = (unsigned char)s[i];
-		spfc_buf_addc(why, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
-	}
+	sc_printable(why, s, n < 80 ? n : 80, SC_PRINT_REPLACE);
 	if (n > 80)
 		spfc_buf_adds(why, "...");
 }

@@ -16,6 +16,7 @@
 
 #include "hash.h"
 #include "name.h"
+#include "common/list.h"
 #include "resolver_priv.h"
 
 #include <stdlib.h>
@@ -62,7 +63,8 @@ struct key {
 };
 
 struct entry {
-	struct entry *hnext, *prev, *next;	/* hash chain, LRU list */
+	struct entry *hnext;			/* hash chain */
+	struct sc_list_node lru;		/* most recent first */
 	int64_t expires;			/* inner clock, ms */
 	struct block *b;			/* one reference */
 	struct keyhead kh;
@@ -73,7 +75,7 @@ struct flight;
 
 struct waiter {
 	struct waiter *hnext;		/* id hash */
-	struct waiter *next, *prev;	/* the flight's list, the ready list
+	struct sc_list_node link;	/* the flight's list, the ready list
 					   or the free list */
 	struct flight *f;		/* NULL when on the ready list */
 	spfc_query_id id;
@@ -89,7 +91,7 @@ struct flight {
 	struct flight *hnext;		/* flight hash or the free list */
 	struct dcache *d;
 	spfc_query_id upstream;
-	struct waiter *waiters;		/* doubly linked via next/prev */
+	struct sc_list waiters;
 	int hashed;
 	struct keyhead kh;
 	char name[DC_NAME_MAX + 1];
@@ -100,11 +102,11 @@ struct dcache {
 	spfc_dnscache_options o;
 	struct entry **ebucket;		/* emask + 1 buckets */
 	size_t emask;
-	struct entry *lru_head, *lru_tail;
+	struct sc_list lru;
 	struct flight *fbucket[DC_BUCKETS];
 	struct waiter *wbucket[DC_BUCKETS];
-	struct waiter *ready_head, *ready_tail;
-	struct waiter *free_waiters;	/* singly linked via next */
+	struct sc_list ready;
+	struct sc_list free_waiters;
 	struct flight *free_flights;	/* singly linked via hnext */
 	size_t nfree_waiters, nfree_flights;
 	spfc_query_id last_id;
@@ -168,7 +170,7 @@ static void block_unref(struct block *b)
 #define DC_ONES 0x0101010101010101ull
 
 /* ASCII lower case of eight bytes at once: exactly the bytes 'A'..'Z'
- * gain 0x20 (as ascii_lower), no carry crosses a byte. */
+ * gain 0x20 (as sc_to_lower), no carry crosses a byte. */
 static inline uint64_t lower8(uint64_t w)
 {
 	uint64_t low7 = w & ~(DC_ONES * 0x80);
@@ -205,7 +207,7 @@ static int make_key(struct key *k, const char *name, spfc_rrtype type)
 		h = hash_mix8(h, w);
 	} else {
 		for (i = 0, w = 0; i < n; i++) {
-			k->name[i] = ascii_lower(name[i]);
+			k->name[i] = sc_to_lower(name[i]);
 			w = w << 8 | (unsigned char)k->name[i];
 		}
 		h = hash_mix8(h, w);
@@ -236,28 +238,14 @@ static inline int key_eq(const struct keyhead *a, const char *an,
 
 /* ---- the cache ---------------------------------------------------------- */
 
-static void lru_unlink(struct dcache *d, struct entry *e)
+static struct entry *lru_entry(struct sc_list_node *n)
 {
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		d->lru_head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		d->lru_tail = e->prev;
-	e->prev = e->next = NULL;
+	return sc_list_entry_or_null(n, struct entry, lru);
 }
 
-static void lru_front(struct dcache *d, struct entry *e)
+static struct waiter *waiter_of(struct sc_list_node *n)
 {
-	e->prev = NULL;
-	e->next = d->lru_head;
-	if (d->lru_head)
-		d->lru_head->prev = e;
-	d->lru_head = e;
-	if (!d->lru_tail)
-		d->lru_tail = e;
+	return sc_list_entry_or_null(n, struct waiter, link);
 }
 
 static void entry_drop(struct dcache *d, struct entry *e)
@@ -268,7 +256,7 @@ static void entry_drop(struct dcache *d, struct entry *e)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = e->hnext;
-	lru_unlink(d, e);
+	sc_list_unlink(&d->lru, &e->lru);
 	d->st.entries--;
 	d->st.bytes -= e->b->bytes;
 	block_unref(e->b);	/* frees e too, unless a waiter holds the block */
@@ -325,12 +313,12 @@ static void entry_store(struct dcache *d, const struct flight *f,
 	bucket = &d->ebucket[f->kh.hash & d->emask];
 	e->hnext = *bucket;
 	*bucket = e;
-	lru_front(d, e);
+	sc_list_insert_head(&d->lru, &e->lru);
 	d->st.entries++;
 	d->st.bytes += e->b->bytes;
-	while (d->lru_tail && (d->st.entries > d->o.max_entries ||
+	while (d->lru.tail && (d->st.entries > d->o.max_entries ||
 			       d->st.bytes > d->o.max_bytes)) {
-		entry_drop(d, d->lru_tail);
+		entry_drop(d, lru_entry(d->lru.tail));
 		d->st.evictions++;
 	}
 }
@@ -339,11 +327,10 @@ static void entry_store(struct dcache *d, const struct flight *f,
 
 static struct waiter *waiter_get(struct dcache *d)
 {
-	struct waiter *w = d->free_waiters;
+	struct waiter *w = waiter_of(sc_list_pop_head(&d->free_waiters));
 
 	if (!w)
 		return calloc(1, sizeof *w);
-	d->free_waiters = w->next;
 	d->nfree_waiters--;
 	memset(w, 0, sizeof *w);
 	return w;
@@ -358,8 +345,7 @@ static void waiter_put(struct dcache *d, struct waiter *w)
 		free(w);
 		return;
 	}
-	w->next = d->free_waiters;
-	d->free_waiters = w;
+	sc_list_insert_head(&d->free_waiters, &w->link);
 	d->nfree_waiters++;
 }
 
@@ -416,20 +402,6 @@ static struct waiter *id_take(struct dcache *d, spfc_query_id id)
 	return w;
 }
 
-static void list_unlink(struct waiter **head, struct waiter **tail,
-			struct waiter *w)
-{
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		*head = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	else if (tail)
-		*tail = w->prev;
-	w->next = w->prev = NULL;
-}
-
 static struct flight *flight_find(struct dcache *d, const struct key *k)
 {
 	struct flight *f = d->fbucket[k->h.hash & (DC_BUCKETS - 1)];
@@ -464,8 +436,7 @@ static void on_upstream(void *arg, const spfc_dns_answer *a)
 	flight_unhash(d, f);
 	f->upstream = 0;
 	entry_store(d, f, a);
-	while ((w = f->waiters) != NULL) {
-		list_unlink(&f->waiters, NULL, w);
+	while ((w = waiter_of(sc_list_pop_head(&f->waiters))) != NULL) {
 		id_take(d, w->id);
 		w->cb(w->arg, a);	/* may cancel later waiters of f */
 		waiter_put(d, w);
@@ -498,16 +469,11 @@ static spfc_status dc_query(void *self, const char *name, spfc_rrtype type,
 	}
 	if (e) {
 		w->b = block_ref(e->b);
-		if (d->lru_head != e) {
-			lru_unlink(d, e);
-			lru_front(d, e);
+		if (d->lru.head != &e->lru) {
+			sc_list_unlink(&d->lru, &e->lru);
+			sc_list_insert_head(&d->lru, &e->lru);
 		}
-		w->prev = d->ready_tail;
-		if (d->ready_tail)
-			d->ready_tail->next = w;
-		else
-			d->ready_head = w;
-		d->ready_tail = w;
+		sc_list_insert_tail(&d->ready, &w->link);
 		d->st.hits++;
 		goto done;
 	}
@@ -522,7 +488,7 @@ static spfc_status dc_query(void *self, const char *name, spfc_rrtype type,
 		}
 		f->d = d;
 		f->upstream = 0;
-		f->waiters = NULL;
+		sc_list_init(&f->waiters);
 		f->hashed = 0;
 		f->kh = k.h;
 		memcpy(f->name, k.name, k.h.len + 1);
@@ -539,10 +505,7 @@ static spfc_status dc_query(void *self, const char *name, spfc_rrtype type,
 		d->st.misses++;
 	}
 	w->f = f;
-	w->next = f->waiters;
-	if (f->waiters)
-		f->waiters->prev = w;
-	f->waiters = w;
+	sc_list_insert_head(&f->waiters, &w->link);
 done:
 	id_add(d, w);
 	*id = w->id;
@@ -556,10 +519,7 @@ static void dc_cancel(void *self, spfc_query_id id)
 
 	if (!w)
 		return;
-	if (w->f)
-		list_unlink(&w->f->waiters, NULL, w);
-	else
-		list_unlink(&d->ready_head, &d->ready_tail, w);
+	sc_list_unlink(w->f ? &w->f->waiters : &d->ready, &w->link);
 	waiter_put(d, w);
 	/* Nobody may wait on a flight any more, but the answer is still
 	 * worth keeping (the other MX hosts after a match, a check that
@@ -573,10 +533,9 @@ static int dc_process(void *self, int64_t until)
 	struct waiter *w;
 	int n = 0;
 
-	if (!d->ready_head)
+	if (sc_list_empty(&d->ready))
 		return spfc_resolver_process(d->inner, until);
-	while ((w = d->ready_head) != NULL) {
-		list_unlink(&d->ready_head, &d->ready_tail, w);
+	while ((w = waiter_of(sc_list_pop_head(&d->ready))) != NULL) {
 		id_take(d, w->id);
 		/* w's reference keeps the answer through the callback, even
 		 * if its entry has gone meanwhile */
@@ -592,7 +551,7 @@ static int dc_process(void *self, int64_t until)
 static int dc_process_fd(void *self, int fd, int readable, int writable)
 {
 	struct dcache *d = self;
-	int n = d->ready_head ? dc_process(self, 0) : 0;
+	int n = !sc_list_empty(&d->ready) ? dc_process(self, 0) : 0;
 
 	return n + spfc_resolver_process_fd(d->inner, fd, readable, writable);
 }
@@ -622,7 +581,7 @@ static int64_t dc_next_event(void *self)
 {
 	struct dcache *d = self;
 
-	if (d->ready_head)
+	if (!sc_list_empty(&d->ready))
 		return spfc_resolver_now(d->inner);
 	return spfc_resolver_next_event(d->inner);
 }
@@ -637,30 +596,25 @@ static void dc_destroy(void *self)
 	for (i = 0; i < DC_BUCKETS; i++) {
 		while ((f = d->fbucket[i]) != NULL) {
 			d->fbucket[i] = f->hnext;
-			while ((w = f->waiters) != NULL) {
-				f->waiters = w->next;
+			while ((w = waiter_of(sc_list_pop_head(&f->waiters))))
 				free(w);
-			}
 			if (f->upstream)
 				spfc_resolver_cancel(d->inner, f->upstream);
 			free(f);
 		}
 	}
-	while ((w = d->ready_head) != NULL) {
-		d->ready_head = w->next;
+	while ((w = waiter_of(sc_list_pop_head(&d->ready))) != NULL) {
 		block_unref(w->b);
 		free(w);
 	}
-	while ((w = d->free_waiters) != NULL) {
-		d->free_waiters = w->next;
+	while ((w = waiter_of(sc_list_pop_head(&d->free_waiters))) != NULL)
 		free(w);
-	}
 	while ((f = d->free_flights) != NULL) {
 		d->free_flights = f->hnext;
 		free(f);
 	}
-	while (d->lru_head)
-		entry_drop(d, d->lru_head);
+	while (d->lru.head)
+		entry_drop(d, lru_entry(d->lru.head));
 	free(d->ebucket);
 	free(d);
 }

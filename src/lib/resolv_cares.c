@@ -63,6 +63,8 @@
 #include "dnsservers.h"
 #include "dnswire.h"
 
+#include "common/list.h"
+
 #include <ares.h>
 
 #include <arpa/inet.h>
@@ -115,8 +117,8 @@ typedef struct cq {
 	wire_name *prior;	/* then: the chain of the first answer */
 	size_t nprior;
 	uint32_t chain_ttl;	/* smallest TTL of the CNAMEs followed */
-	struct cq *hnext, *hprev;	/* live-query table chain */
-	struct cq *rnext, *rprev;	/* ready list */
+	struct sc_list_node hlink;	/* live-query table chain */
+	struct sc_list_node rlink;	/* ready list */
 	spfc_dns_answer ans;
 	spfc_rr *rrs;
 	spfc_buf text;		/* every rr's text, each NUL-terminated */
@@ -130,9 +132,9 @@ typedef struct sock_ev {
 struct cares_res {
 	ares_channel channel;
 	spfc_query_id next_id;
-	cq *table[QUERY_BUCKETS];
+	struct sc_list table[QUERY_BUCKETS];
 	size_t live;		/* queries in the table */
-	cq *ready_head, *ready_tail;
+	struct sc_list ready;
 	struct pollfd *socks;	/* sockets c-ares wants watched */
 	sock_ev *evs;		/* scratch for process(), same capacity */
 	size_t nsocks, capsocks;
@@ -185,63 +187,45 @@ static size_t bucket_of(spfc_query_id id)
 	return (size_t)(id & (QUERY_BUCKETS - 1));
 }
 
+static cq *ready_first(cares_res *r)
+{
+	return sc_list_entry_or_null(r->ready.head, cq, rlink);
+}
+
 static void table_add(cares_res *r, cq *q)
 {
-	cq **b = &r->table[bucket_of(q->id)];
-
-	q->hprev = NULL;
-	q->hnext = *b;
-	if (*b)
-		(*b)->hprev = q;
-	*b = q;
+	sc_list_insert_head(&r->table[bucket_of(q->id)], &q->hlink);
 	r->live++;
 }
 
 static void table_remove(cares_res *r, cq *q)
 {
-	if (q->hprev)
-		q->hprev->hnext = q->hnext;
-	else
-		r->table[bucket_of(q->id)] = q->hnext;
-	if (q->hnext)
-		q->hnext->hprev = q->hprev;
-	q->hnext = q->hprev = NULL;
+	sc_list_unlink(&r->table[bucket_of(q->id)], &q->hlink);
 	r->live--;
 }
 
 static cq *table_find(cares_res *r, spfc_query_id id)
 {
-	cq *q;
+	struct sc_list_node *n;
 
-	for (q = r->table[bucket_of(id)]; q; q = q->hnext)
+	SC_LIST_FOREACH(n, &r->table[bucket_of(id)]) {
+		cq *q = sc_list_entry(n, cq, hlink);
+
 		if (q->id == id)
 			return q;
+	}
 	return NULL;
 }
 
 static void ready_push(cares_res *r, cq *q)
 {
 	q->ready = 1;
-	q->rnext = NULL;
-	q->rprev = r->ready_tail;
-	if (r->ready_tail)
-		r->ready_tail->rnext = q;
-	else
-		r->ready_head = q;
-	r->ready_tail = q;
+	sc_list_insert_tail(&r->ready, &q->rlink);
 }
 
 static void ready_unlink(cares_res *r, cq *q)
 {
-	if (q->rprev)
-		q->rprev->rnext = q->rnext;
-	else
-		r->ready_head = q->rnext;
-	if (q->rnext)
-		q->rnext->rprev = q->rprev;
-	else
-		r->ready_tail = q->rprev;
-	q->rnext = q->rprev = NULL;
+	sc_list_unlink(&r->ready, &q->rlink);
 	q->ready = 0;
 }
 
@@ -601,8 +585,8 @@ static void destroy_now(cares_res *r)
 	size_t b;
 
 	/* Answers waiting for delivery are not in c-ares any more. */
-	while (r->ready_head) {
-		cq *q = r->ready_head;
+	while (!sc_list_empty(&r->ready)) {
+		cq *q = ready_first(r);
 
 		ready_unlink(r, q);
 		table_remove(r, q);
@@ -612,8 +596,8 @@ static void destroy_now(cares_res *r)
 		ares_destroy(r->channel); /* EDESTRUCTION frees the rest */
 	for (b = 0; b < QUERY_BUCKETS; b++) {
 		/* Only if c-ares failed to call back; never expected. */
-		while (r->table[b]) {
-			cq *q = r->table[b];
+		while (r->table[b].head) {
+			cq *q = sc_list_entry(r->table[b].head, cq, hlink);
 
 			table_remove(r, q);
 			cq_free(q);
@@ -643,8 +627,8 @@ static int deliver(cares_res *r)
 {
 	int n = 0;
 
-	while (r->ready_head && !r->dying) {
-		cq *q = r->ready_head;
+	while (!sc_list_empty(&r->ready) && !r->dying) {
+		cq *q = ready_first(r);
 
 		ready_unlink(r, q);
 		table_remove(r, q);
@@ -769,7 +753,7 @@ static int64_t cares_next_event(void *self)
 	struct timeval tv, *tvp;
 	int64_t now = clock_ms();
 
-	if (r->ready_head)
+	if (!sc_list_empty(&r->ready))
 		return now;
 	if (r->live == 0)
 		return INT64_MAX;

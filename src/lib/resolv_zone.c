@@ -18,6 +18,7 @@
  * every callback and the resolver is released once the loop unwinds.
  */
 #include "zonefile.h"
+#include "common/list.h"
 
 #include <spfc/resolver.h>
 #include <spfc/zone.h>
@@ -30,7 +31,7 @@
 #define ZRES_BUCKETS_MIN 64
 
 struct zquery {
-	struct zquery *prev, *next;	/* in the ready or the silent list */
+	struct sc_list_node link;	/* in the ready or the silent list */
 	struct zquery *hnext;		/* id hash chain */
 	spfc_query_id id;
 	int64_t due;			/* ready: when it answers */
@@ -43,7 +44,7 @@ struct zquery {
 };
 
 struct qlist {
-	struct zquery *head, *tail;
+	struct sc_list l;
 	size_t n;
 };
 
@@ -63,28 +64,20 @@ struct zres {
 
 static void list_push(struct qlist *l, struct zquery *q)
 {
-	q->next = NULL;
-	q->prev = l->tail;
-	if (l->tail)
-		l->tail->next = q;
-	else
-		l->head = q;
-	l->tail = q;
+	sc_list_insert_tail(&l->l, &q->link);
 	l->n++;
 }
 
 static void list_unlink(struct qlist *l, struct zquery *q)
 {
-	if (q->prev)
-		q->prev->next = q->next;
-	else
-		l->head = q->next;
-	if (q->next)
-		q->next->prev = q->prev;
-	else
-		l->tail = q->prev;
-	q->prev = q->next = NULL;
+	sc_list_unlink(&l->l, &q->link);
 	l->n--;
+}
+
+/* The first query of l, or NULL. */
+static struct zquery *list_first(const struct qlist *l)
+{
+	return sc_list_entry_or_null(l->l.head, struct zquery, link);
 }
 
 static size_t id_slot(const struct zres *r, spfc_query_id id)
@@ -215,7 +208,7 @@ static void drop_all(struct zres *r)
 
 	for (i = 0; i < 2; i++) {
 		struct zquery *q;
-		while ((q = lists[i]->head) != NULL) {
+		while ((q = list_first(lists[i])) != NULL) {
 			list_unlink(lists[i], q);
 			free(q);
 		}
@@ -235,16 +228,18 @@ static int zr_process(void *self, int64_t until)
 
 	if (r->dead)
 		return 0;
-	if (!r->ready.head || r->ready.head->due > until) {
+	q = list_first(&r->ready);
+	if (!q || q->due > until) {
 		if (until > r->now)
 			r->now = until;
 		return 0;
 	}
-	due = r->ready.head->due;
+	due = q->due;
 	if (due > r->now)
 		r->now = due;
 	r->depth++;
-	while (!r->dead && delivered < INT_MAX && (q = r->ready.head) != NULL &&
+	while (!r->dead && delivered < INT_MAX &&
+	       (q = list_first(&r->ready)) != NULL &&
 	       q->due <= due) {
 		list_unlink(&r->ready, q);
 		id_take(r, q->id);
@@ -276,7 +271,9 @@ static int64_t zr_next_event(void *self)
 {
 	const struct zres *r = self;
 
-	return r->ready.head ? r->ready.head->due : INT64_MAX;
+	const struct zquery *q = list_first(&r->ready);
+
+	return q ? q->due : INT64_MAX;
 }
 
 static void zr_destroy(void *self)

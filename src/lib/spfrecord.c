@@ -51,7 +51,7 @@ static unsigned macro_letters(const char *s, size_t n)
 		if (s[i] != '%')
 			continue;
 		if (s[i + 1] == '{')
-			m |= SPFC_MACRO_BIT(ascii_lower(s[i + 2]));
+			m |= SPFC_MACRO_BIT(sc_to_lower(s[i + 2]));
 		i++;
 	}
 	return m;
@@ -141,12 +141,7 @@ static struct spfc_record *rec_from(const struct record *p)
 /* 1 when every byte is one a term may hold: printable ASCII, no space. */
 static int term_bytes_ok(const char *s, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
+	return sc_all_bytes(s, n, sc_is_graph);
 }
 
 /* One term of a record that does not parse as a whole, parsed on its

@@ -7,12 +7,14 @@
  */
 #include "cache.h"
 
+#include "common/list.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 struct entry {
 	struct entry *hnext;		/* hash chain */
-	struct entry *prev, *next;	/* LRU list, most recent first */
+	struct sc_list_node lru;	/* most recent first */
 	enum cache_action action;
 	size_t h;			/* hash of the key */
 	char *text;			/* in kt, after the key */
@@ -22,7 +24,7 @@ struct entry {
 struct cache {
 	struct entry **bucket;
 	size_t nbucket;			/* a power of two */
-	struct entry *head, *tail;
+	struct sc_list lru;
 	size_t n, max;
 };
 
@@ -53,28 +55,9 @@ struct cache *cache_new(size_t max_entries)
 	return c;
 }
 
-static void lru_unlink(struct cache *c, struct entry *e)
+static struct entry *lru_entry(struct sc_list_node *n)
 {
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static void lru_front(struct cache *c, struct entry *e)
-{
-	e->next = c->head;
-	e->prev = NULL;
-	if (c->head)
-		c->head->prev = e;
-	c->head = e;
-	if (!c->tail)
-		c->tail = e;
+	return sc_list_entry(n, struct entry, lru);
 }
 
 static struct entry **find(struct cache *c, const char *key, size_t h)
@@ -92,7 +75,7 @@ static void drop_at(struct cache *c, struct entry **pp)
 	struct entry *e = *pp;
 
 	*pp = e->hnext;
-	lru_unlink(c, e);
+	sc_list_unlink(&c->lru, &e->lru);
 	free(e);
 	c->n--;
 }
@@ -127,17 +110,17 @@ void cache_put(struct cache *c, const char *instance, enum cache_action a,
 	e->text[tn] = '\0';
 	e->action = a;
 	e->h = h;
-	e->prev = e->next = NULL;
+	sc_list_node_init(&e->lru);
 	pp = find(c, e->kt, h);
 	if (*pp)
 		drop_at(c, pp);	/* replaced by the new entry */
 	pp = &c->bucket[h & (c->nbucket - 1)];
 	e->hnext = *pp;
 	*pp = e;
-	lru_front(c, e);
+	sc_list_insert_head(&c->lru, &e->lru);
 	c->n++;
 	while (c->n > c->max)
-		drop(c, c->tail);
+		drop(c, lru_entry(c->lru.tail));
 }
 
 int cache_get(struct cache *c, const char *instance, enum cache_action *a,
@@ -150,8 +133,8 @@ int cache_get(struct cache *c, const char *instance, enum cache_action *a,
 	e = *find(c, instance, hash(instance));
 	if (!e)
 		return 0;
-	lru_unlink(c, e);
-	lru_front(c, e);
+	sc_list_unlink(&c->lru, &e->lru);
+	sc_list_insert_head(&c->lru, &e->lru);
 	*a = e->action;
 	*text = e->text;
 	return 1;
@@ -166,8 +149,8 @@ void cache_free(struct cache *c)
 {
 	if (!c)
 		return;
-	while (c->head)
-		drop(c, c->head);
+	while (c->lru.head)
+		drop(c, lru_entry(c->lru.head));
 	free(c->bucket);
 	free(c);
 }

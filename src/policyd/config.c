@@ -207,7 +207,7 @@ static int set_value(struct config *c, const struct cf_option *o, const char *v,
 		return cf_problem(c, line, 1, &m);
 	}
 	for (p = v; *p; p++)
-		if (!cf_is_print((unsigned char)*p))
+		if (!sc_is_print((unsigned char)*p))
 			return cf_bad_value(c, line, where, o->name, v,
 					    " holds a control character or a "
 					    "byte outside ASCII");

@@ -8,24 +8,27 @@
  */
 #include "config_int.h"
 
+#include "common/idtab.h"
+
 #include <string.h>
+
+static const struct sc_id bool_words[] = {
+    {"True", 1},  {"Yes", 1}, {"On", 1},  {"1", 1},
+    {"False", 0}, {"No", 0},  {"Off", 0}, {"0", 0},
+};
 
 /* True/Yes/On/1 -> 1, False/No/Off/0 -> 0, otherwise -1. */
 static int parse_bool(const char *s)
 {
-	if (cf_ieq(s, "true") || cf_ieq(s, "yes") || cf_ieq(s, "on") ||
-	    strcmp(s, "1") == 0)
-		return 1;
-	if (cf_ieq(s, "false") || cf_ieq(s, "no") || cf_ieq(s, "off") ||
-	    strcmp(s, "0") == 0)
-		return 0;
-	return -1;
+	int b;
+
+	if (sc_id_lookup(bool_words, SC_ID_COUNT(bool_words), s, strlen(s),
+			 &b) < 0)
+		return -1;
+	return b;
 }
 
-static const struct {
-	const char *name;
-	enum reject_policy pol;
-} policies[] = {
+static const struct sc_id policies[] = {
     {"SPF_Not_Pass", POL_SPF_NOT_PASS},
     {"Softfail", POL_SOFTFAIL},
     {"Fail", POL_FAIL},
@@ -41,29 +44,41 @@ static const struct {
 
 const char *cf_policy_name(enum reject_policy p)
 {
-	size_t i;
+	const char *name = sc_id_name(policies, SC_ID_COUNT(policies), (int)p);
 
-	for (i = 0; i < sizeof policies / sizeof policies[0]; i++)
-		if (policies[i].pol == p)
-			return policies[i].name;
-	return "Fail";
+	return name ? name : "Fail";
 }
+
+static const struct sc_id headers[] = {
+    {"SPF", HDR_SPF},
+    {"AR", HDR_AR},
+    {"None", HDR_NONE},
+};
 
 const char *cf_header_name(enum header_type h)
 {
-	return h == HDR_AR ? "AR" : h == HDR_NONE ? "None" : "SPF";
+	const char *name = sc_id_name(headers, SC_ID_COUNT(headers), (int)h);
+
+	return name ? name : "SPF";
+}
+
+/* A boolean option; what names the words allowed when v is none. */
+static int set_bool(struct config *c, const struct cf_option *o,
+		    const char *v, unsigned line, const char *where,
+		    const char *what)
+{
+	int b = parse_bool(v);
+
+	if (b < 0)
+		return cf_bad_value(c, line, where, o->name, v, what);
+	*CF_FIELD(c, o, int) = b;
+	return 0;
 }
 
 int cf_set_bool(struct config *c, const struct cf_option *o, const char *v,
 		unsigned line, const char *where)
 {
-	int b = parse_bool(v);
-
-	if (b < 0)
-		return cf_bad_value(c, line, where, o->name, v,
-				    " is not True or False");
-	*CF_FIELD(c, o, int) = b;
-	return 0;
+	return set_bool(c, o, v, line, where, " is not True or False");
 }
 
 /* The same words, the message as for SPF_Enhanced_Status_Codes and
@@ -71,47 +86,35 @@ int cf_set_bool(struct config *c, const struct cf_option *o, const char *v,
 int cf_set_yesno(struct config *c, const struct cf_option *o, const char *v,
 		 unsigned line, const char *where)
 {
-	int b = parse_bool(v);
-
-	if (b < 0)
-		return cf_bad_value(c, line, where, o->name, v,
-				    " is not Yes or No");
-	*CF_FIELD(c, o, int) = b;
-	return 0;
+	return set_bool(c, o, v, line, where, " is not Yes or No");
 }
 
 /* HELO_reject (CF_HELO: Null allowed) and Mail_From_reject. */
 int cf_set_policy(struct config *c, const struct cf_option *o, const char *v,
 		  unsigned line, const char *where)
 {
-	size_t i;
+	int pol;
 
-	for (i = 0; i < sizeof policies / sizeof policies[0]; i++)
-		if (cf_ieq(v, policies[i].name))
-			break;
-	if (i == sizeof policies / sizeof policies[0])
+	if (sc_id_lookup(policies, SC_ID_COUNT(policies), v, strlen(v),
+			 &pol) < 0)
 		return cf_bad_value(c, line, where, o->name, v,
 				    (o->flags & CF_HELO) ? HELO_POLICIES
 							 : MFROM_POLICIES);
-	if (policies[i].pol == POL_NULL && !(o->flags & CF_HELO))
+	if (pol == POL_NULL && !(o->flags & CF_HELO))
 		return cf_bad_value(c, line, where, o->name, v,
 				    " is only for HELO_reject");
-	*CF_FIELD(c, o, enum reject_policy) = policies[i].pol;
+	*CF_FIELD(c, o, enum reject_policy) = (enum reject_policy)pol;
 	return 0;
 }
 
 int cf_set_header(struct config *c, const struct cf_option *o, const char *v,
 		  unsigned line, const char *where)
 {
-	enum header_type *h = CF_FIELD(c, o, enum header_type);
+	int h;
 
-	if (cf_ieq(v, "SPF"))
-		*h = HDR_SPF;
-	else if (cf_ieq(v, "AR"))
-		*h = HDR_AR;
-	else if (cf_ieq(v, "None"))
-		*h = HDR_NONE;
-	else if (cf_icontains(v, "SPF") && cf_icontains(v, "AR"))
+	if (sc_id_lookup(headers, SC_ID_COUNT(headers), v, strlen(v), &h) == 0)
+		*CF_FIELD(c, o, enum header_type) = (enum header_type)h;
+	else if (sc_contains_nocase(v, "SPF") && sc_contains_nocase(v, "AR"))
 		return cf_problem_q(c, line, 1, where, NULL,
 				    "Header_Type cannot be both SPF and AR (",
 				    v, strlen(v),

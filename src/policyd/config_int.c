@@ -10,32 +10,24 @@
  */
 #include "config_int.h"
 
+#include "common/number.h"
+
 #include <string.h>
 
-/* Digits of a whole number: far below the 19 of a long long, so the
- * value cannot overflow while it is read. */
-#define INT_DIGITS_MAX 18
+/* A whole number: at most 18 digits after leading zeros, far below the
+ * range of a long long, so its negation cannot overflow either. */
+#define INT_ABS_MAX 999999999999999999ull
 
 int cf_parse_int(const char *s, long long *out)
 {
-	long long v = 0;
+	unsigned long long v;
 	int neg = 0;
-	size_t n = 0;
 
 	if (*s == '+' || *s == '-')
 		neg = *s++ == '-';
-	if (!cf_is_digit((unsigned char)*s))
+	if (sc_parse_uint(s, strlen(s), 0, INT_ABS_MAX, &v) < 0)
 		return -1;
-	while (*s == '0' && cf_is_digit((unsigned char)s[1]))
-		s++; /* leading zeros do not count against the bound */
-	for (; cf_is_digit((unsigned char)*s); s++) {
-		if (++n > INT_DIGITS_MAX)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (*s)
-		return -1;
-	*out = neg ? -v : v;
+	*out = neg ? -(long long)v : (long long)v;
 	return 0;
 }
 

@@ -20,6 +20,8 @@
 
 #include <spfc/buf.h>
 
+#include "common/ascii.h"
+
 #include <stddef.h>
 
 /* Bytes of file text quoted in one message, so a message stays readable. */
@@ -78,18 +80,12 @@ int cf_set_named(struct config *c, const char *name, const char *value,
 		 unsigned line, const char *where, int per_user,
 		 unsigned *seen);
 
-/* ---- config_util.c: locale-free text helpers --------------------------- */
+/* ---- config_util.c: text helpers of the parser --------------------------- */
 
-int cf_is_space(int ch);
-int cf_is_digit(int ch);
-int cf_is_print(int ch);
-/* ASCII case-insensitive equality of C string a and n bytes of b. */
-int cf_ieqn(const char *a, const char *b, size_t n);
-int cf_ieq(const char *a, const char *b);
-/* Like cf_ieq, and '-' equals '_' (for the "did you mean" hint). */
+/* Character classes and case-insensitive comparison: common/ascii.h. */
+/* Like sc_streq_nocase, and '-' equals '_' (for the "did you mean"
+ * hint). */
 int cf_loose_eq(const char *a, const char *b);
-/* Does s contain needle, ignoring ASCII case? */
-int cf_icontains(const char *s, const char *needle);
 /* Strip white space from both ends of [*s, *s + *n). */
 void cf_strip(const char **s, size_t *n);
 /* NUL-terminated copies; caller frees.  NULL on out of memory. */

@@ -11,6 +11,8 @@
  */
 #include "config_int.h"
 
+#include "common/number.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,20 +66,11 @@ static const char *parse_net(const char *s, size_t n, struct net_entry *e)
 	bits = full;
 	if (slash) {
 		const char *p = slash + 1;
-		size_t plen = n - alen - 1, k;
-		int digits = plen > 0;
-		unsigned long v = 0;
+		size_t plen = n - alen - 1;
+		unsigned long long v;
 
-		for (k = 0; k < plen; k++)
-			if (!cf_is_digit((unsigned char)p[k]))
-				digits = 0;
-		if (digits) {
-			for (k = 0; k < plen; k++) {
-				v = v * 10 + (unsigned long)(p[k] - '0');
-				if (v > full)
-					break;
-			}
-			if (v > full)
+		if (plen > 0 && sc_all_bytes(p, plen, sc_is_digit)) {
+			if (sc_parse_uint(p, plen, 0, full, &v) < 0)
 				return "prefix length out of range";
 			bits = (unsigned)v;
 		} else {

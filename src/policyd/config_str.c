@@ -10,6 +10,8 @@
  */
 #include "config_int.h"
 
+#include "common/number.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,7 @@ char *cf_hostname_dup(struct config *c, unsigned line, const char *where)
 	h[sizeof h - 1] = '\0';
 	n = strlen(h);
 	for (i = 0; i < n; i++)
-		if (h[i] <= ' ' || h[i] >= 0x7f)
+		if (!sc_is_graph(h[i]))
 			break;
 	if (n == 0 || i < n) {
 		cf_problem_q(
@@ -150,7 +152,7 @@ int cf_set_per_user(struct config *c, const struct cf_option *o, const char *v,
 				    " is not \"text,/path/to/file\"");
 	tn = (size_t)(comma - v);
 	cf_strip(&t, &tn);
-	if (!cf_ieqn("text", t, tn) || tn != 4)
+	if (!sc_eq_nocase(t, tn, "text", 4))
 		return cf_problem_q(c, line, 1, where, o->name,
 				    "the only type is \"text\", not ", t, tn,
 				    NULL);
@@ -210,7 +212,7 @@ int cf_set_listen(struct config *c, const struct cf_option *o, const char *v,
 		const char *hp = v + 5, *colon = strrchr(hp, ':');
 		char host[SPFC_ADDR_TEXT_MAX];
 		size_t hl;
-		long long port;
+		unsigned long long port;
 		spfc_addr a;
 
 		if (!colon)
@@ -229,9 +231,8 @@ int cf_set_listen(struct config *c, const struct cf_option *o, const char *v,
 		if (spfc_addr_parse(host, &a) != SPFC_OK)
 			return cf_bad_value(c, line, where, o->name, v,
 					    ": the host is not an IP address");
-		if (colon[1] == '+' || colon[1] == '-' ||
-		    cf_parse_int(colon + 1, &port) < 0 || port < 1 ||
-		    port > PORT_MAX)
+		if (sc_parse_uint(colon + 1, strlen(colon + 1), 1, PORT_MAX,
+				  &port) < 0)
 			return cf_bad_value(c, line, where, o->name, v,
 					    ": the port is not 1..65535");
 	} else {

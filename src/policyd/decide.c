@@ -15,6 +15,8 @@
 
 #include "render.h"
 
+#include "common/ascii.h"
+
 #include <string.h>
 
 static const char already[] = "Header already pre-pended";
@@ -151,20 +153,7 @@ static void explanation(spfc_buf *out, const struct decide_check *c)
 
 static int ascii_ieq_suffix(const char *s, size_t sl, const char *suf, size_t fl)
 {
-	size_t i;
-
-	if (fl > sl)
-		return 0;
-	for (i = 0; i < fl; i++) {
-		char a = s[sl - fl + i], b = suf[i];
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-		if (a != b)
-			return 0;
-	}
-	return 1;
+	return fl <= sl && sc_eq_nocase(s + sl - fl, fl, suf, fl);
 }
 
 /* pyspf's domainmatch(list, suffix) as spf-engine calls it: some entry

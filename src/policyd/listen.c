@@ -17,22 +17,19 @@
 
 #include "conn.h"
 #include "log.h"
+#include "sock.h"
+
+#include "common/list.h"
 
 #include <spfc/buf.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,8 +40,6 @@
 #define LISTEN_RETIRED_MAX 16		/* old configurations kept until idle */
 #define LISTEN_LOG_EVERY_MS 60000	/* one line a minute per kind of trouble */
 #define LISTEN_ACCEPT_BATCH 64		/* connections taken per wake-up */
-#define LISTEN_TMP_NAME "/.policyd-spf-XXXXXX"	/* private directory */
-#define LISTEN_TMP_SOCK "s"			/* ... and the socket in it */
 
 /* A log line for trouble that can repeat (a flood): at most one each
  * LISTEN_LOG_EVERY_MS, with the count of the ones not written. */
@@ -67,25 +62,11 @@ struct server {
 	int handles_up;			/* the signal and timer handles exist */
 	size_t max_clients;
 	uint64_t idle_ms, request_ms;
-	union {
-		uv_pipe_t pipe;
-		uv_tcp_t tcp;
-	} h;
-	int bound;			/* h exists */
-	uv_poll_t lpoll;		/* accepting on h's descriptor */
-	int polling;			/* lpoll exists */
-	int lfd;			/* h's descriptor */
+	struct sock sock;		/* the listening socket */
 	int reserve_fd;			/* kept for running out of them */
-	int is_unix;
-	/* the unix socket we made: its directory, name and identity */
-	int dirfd;
-	char *sock_dir, *sock_name;
-	dev_t sock_dev;
-	ino_t sock_ino;
-	int sock_made;
 	size_t clients;			/* allocated (closing ones too) */
 	size_t open;			/* not closing */
-	struct client *list;		/* every client */
+	struct sc_list list;		/* every client, newest first */
 	int stopping;
 	struct {
 		uint64_t accepted, denied, evicted, refused, timed_out, unread;
@@ -101,7 +82,7 @@ struct client {
 	} h;
 	struct conn *conn;
 	uv_timer_t timer;
-	struct client *next, *prev;
+	struct sc_list_node link;	/* in the server's list */
 	int closing;
 	int handles;		/* open libuv handles of this client */
 	/* output: wbuf is being written by libuv, outq waits its turn */
@@ -125,20 +106,6 @@ static void client_rearm(struct client *cl);
 
 /* ---- log lines ---------------------------------------------------------- */
 
-static void say(int need, const char *a, const char *b, const char *c)
-{
-	spfc_buf m;
-
-	spfc_buf_init(&m, 0);
-	spfc_buf_adds(&m, a);
-	if (b)
-		spfc_buf_adds(&m, b);
-	if (c)
-		spfc_buf_adds(&m, c);
-	log_msg(need, spfc_buf_str(&m));
-	spfc_buf_free(&m);
-}
-
 static void say_limited(struct server *s, struct ratelog *rl, spfc_buf *m)
 {
 	uint64_t now = uv_now(s->loop);
@@ -160,6 +127,11 @@ static void say_limited(struct server *s, struct ratelog *rl, spfc_buf *m)
 
 /* ---- clients -------------------------------------------------------------- */
 
+static struct client *client_of(struct sc_list_node *n)
+{
+	return sc_list_entry(n, struct client, link);
+}
+
 static void on_client_closed(uv_handle_t *h)
 {
 	struct client *cl = h->data;
@@ -167,12 +139,7 @@ static void on_client_closed(uv_handle_t *h)
 
 	if (--cl->handles > 0)
 		return;
-	if (cl->prev)
-		cl->prev->next = cl->next;
-	else
-		s->list = cl->next;
-	if (cl->next)
-		cl->next->prev = cl->prev;
+	sc_list_unlink(&s->list, &cl->link);
 	conn_free(cl->conn);
 	spfc_buf_free(&cl->wbuf);
 	spfc_buf_free(&cl->outq);
@@ -428,47 +395,18 @@ static const struct conn_ops client_ops = {
 
 /* ---- accepting ------------------------------------------------------------ */
 
-static const spfc_addr loopback4 = {4, {127}};
-static const spfc_addr loopback6 = {6, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
-
-/* An inet: client may be served: in Listen_Allow, or loopback when
- * none is given.  addr gets its text for messages. */
-static int peer_allowed(struct server *s, struct client *cl, char *text, size_t size)
-{
-	struct sockaddr_storage ss;
-	int len = (int)sizeof ss;
-	char tmp[64];
-	spfc_addr a;
-
-	text[0] = '\0';
-	if (uv_tcp_getpeername(&cl->h.tcp, (struct sockaddr *)&ss, &len) != 0)
-		return 0;
-	if (ss.ss_family == AF_INET)
-		uv_ip4_name((struct sockaddr_in *)&ss, tmp, sizeof tmp);
-	else if (ss.ss_family == AF_INET6)
-		uv_ip6_name((struct sockaddr_in6 *)&ss, tmp, sizeof tmp);
-	else
-		return 0;
-	if (spfc_addr_parse(tmp, &a) != SPFC_OK)
-		return 0;
-	spfc_addr_unmap(&a);
-	spfc_addr_format(&a, text, size);
-	if (s->cfg->listen_allow.n)
-		return policy_net_match(&s->cfg->listen_allow, &a);
-	return a.family == 4 ? spfc_addr_match(&a, &loopback4, 8)
-			     : spfc_addr_match(&a, &loopback6, 128);
-}
-
 /* Max_Clients are open besides the new client: close the one idle
  * longest (no request in progress, none held, no answers queued), if
  * any is idle. */
 static int make_room(struct server *s, const struct client *fresh)
 {
 	struct client *cl, *victim = NULL;
+	struct sc_list_node *n;
 	spfc_buf m;
 
-	for (cl = s->list; cl; cl = cl->next)
-		if (cl != fresh && !cl->closing && conn_idle(cl->conn) &&
+	SC_LIST_FOREACH(n, &s->list)
+		if ((cl = client_of(n)) != fresh && !cl->closing &&
+		    conn_idle(cl->conn) &&
 		    !queued(cl) && !cl->done &&
 		    (!victim || cl->progress <= victim->progress))
 			victim = cl;
@@ -522,7 +460,7 @@ static void take(struct server *s, int fd)
 	cl->s = s;
 	spfc_buf_init(&cl->wbuf, 0);
 	spfc_buf_init(&cl->outq, 0);
-	if (s->is_unix) {
+	if (s->sock.is_unix) {
 		uv_pipe_init(s->loop, &cl->h.pipe, 0);
 		rc = uv_pipe_open(&cl->h.pipe, fd);
 	} else {
@@ -533,10 +471,7 @@ static void take(struct server *s, int fd)
 	uv_timer_init(s->loop, &cl->timer);
 	cl->timer.data = cl;
 	cl->handles = 2;
-	cl->next = s->list;
-	if (s->list)
-		s->list->prev = cl;
-	s->list = cl;
+	sc_list_insert_head(&s->list, &cl->link);
 	s->clients++;
 	s->open++;
 	if (rc != 0) {
@@ -544,7 +479,8 @@ static void take(struct server *s, int fd)
 		client_close(cl);
 		return;
 	}
-	if (!s->is_unix && !peer_allowed(s, cl, peer, sizeof peer)) {
+	if (!s->sock.is_unix &&
+	    !sock_peer_allowed(&cl->h.tcp, s->cfg, peer, sizeof peer)) {
 		s->n.denied++;
 		spfc_buf_init(&m, 0);
 		spfc_buf_adds(&m, "client ");
@@ -593,7 +529,7 @@ static void shed(struct server *s, int lfd)
 static void on_listener(uv_poll_t *h, int status, int events)
 {
 	struct server *s = h->data;
-	int lfd = s->lfd, n, fd;
+	int lfd = s->sock.lfd, n, fd;
 
 	(void)events;
 	if (status < 0) {
@@ -704,6 +640,7 @@ static size_t restart_only(const struct config *o, const struct config *n,
 static void reload(struct server *s)
 {
 	struct config *n = calloc(1, sizeof *n);
+	struct sc_list_node *ln;
 	spfc_buf m;
 	size_t i;
 	int rc;
@@ -767,8 +704,8 @@ static void reload(struct server *s)
 	policy_set_config(s->p, n);
 	log_set_level(n->debug_level);
 	apply_settings(s, n);
-	for (struct client *cl = s->list; cl; cl = cl->next)
-		client_rearm(cl);	/* new Idle_Timeout, Request_Timeout */
+	SC_LIST_FOREACH(ln, &s->list)
+		client_rearm(client_of(ln)); /* new Idle_Timeout, Request_Timeout */
 	spfc_buf_init(&m, 0);
 	spfc_buf_adds(&m, "configuration reloaded from ");
 	spfc_buf_adds(&m, s->config_path);
@@ -783,20 +720,10 @@ static void reload(struct server *s)
 	spfc_buf_free(&m);
 }
 
-/* Stop accepting: the poll handle goes before the descriptor. */
-static void close_listener(struct server *s)
-{
-	if (s->polling)
-		uv_close((uv_handle_t *)&s->lpoll, NULL);
-	s->polling = 0;
-	if (s->bound)
-		uv_close((uv_handle_t *)&s->h, NULL);
-	s->bound = 0;
-}
-
 static void on_signal(uv_signal_t *h, int sig)
 {
 	struct server *s = h->data;
+	struct sc_list_node *ln, *nx;
 
 	if (sig == SIGHUP) {
 		reload(s);
@@ -809,15 +736,16 @@ static void on_signal(uv_signal_t *h, int sig)
 	log_msg(1, "stopping: finishing the requests in flight");
 	s->stopping = 1;
 	/* idle clients are closed now, busy ones after their answer */
-	for (struct client *cl = s->list, *nx; cl; cl = nx) {
-		nx = cl->next;
+	SC_LIST_FOREACH_SAFE(ln, nx, &s->list) {
+		struct client *cl = client_of(ln);
+
 		if (cl->closing)
 			continue;
 		cl->eof = 1;
 		update_reading(cl);
 		conn_eof(cl->conn);
 	}
-	close_listener(s);
+	sock_close(&s->sock);
 	uv_signal_stop(&s->sigterm);
 	uv_signal_stop(&s->sigint);
 	uv_signal_stop(&s->sighup);
@@ -827,354 +755,11 @@ static void on_signal(uv_signal_t *h, int sig)
 		uv_stop(s->loop);
 }
 
-/* ---- users and groups ----------------------------------------------------- */
-
-/* "user[:group]" (user may be empty: group only); ids of what is given,
- * -1 for what is not. */
-static int lookup_owner(const char *spec, uid_t *uid, gid_t *gid, int user_gid)
-{
-	char name[256];
-	const char *colon = strchr(spec, ':');
-	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
-
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
-	if (n >= sizeof name)
-		return -1;
-	if (n) {
-		struct passwd *pw;
-		memcpy(name, spec, n);
-		name[n] = '\0';
-		pw = getpwnam(name);
-		if (!pw)
-			return -1;
-		*uid = pw->pw_uid;
-		if (user_gid)
-			*gid = pw->pw_gid;
-	}
-	if (colon) {
-		struct group *gr = getgrnam(colon + 1);
-		if (!gr)
-			return -1;
-		*gid = gr->gr_gid;
-	}
-	return 0;
-}
-
-static int drop_privileges(const char *user)
-{
-	uid_t uid;
-	gid_t gid;
-	struct passwd *pw;
-
-	if (lookup_owner(user, &uid, &gid, 1) < 0)
-		return -1;
-	pw = getpwuid(uid);
-	if (setgroups(0, NULL) != 0 && errno != EPERM)
-		return -1;
-	if (pw && initgroups(pw->pw_name, gid) != 0 && errno != EPERM)
-		return -1;
-	if (setgid(gid) != 0 || setuid(uid) != 0)
-		return -1;
-	if (setuid(0) == 0 && uid != 0)	/* must not be able to regain root */
-		return -1;
-	return 0;
-}
-
-/* The owner and group the unix socket gets (-1: left as created). */
-static int socket_ids(const struct config *cfg, uid_t *uid, gid_t *gid)
-{
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
-	if (cfg->socket_owner) {
-		if (lookup_owner(cfg->socket_owner, uid, gid, 0) < 0) {
-			log_fatal("Socket_Owner ", cfg->socket_owner,
-				      ": no such user or group", NULL);
-			return -1;
-		}
-	}
-	if (cfg->socket_group) {
-		struct group *gr = getgrnam(cfg->socket_group);
-		if (!gr) {
-			log_fatal("Socket_Group ", cfg->socket_group,
-				      ": no such group", NULL);
-			return -1;
-		}
-		*gid = gr->gr_gid;
-	}
-	return 0;
-}
-
-/* ---- binding -------------------------------------------------------------- */
-
-/* listen() on the bound handle's descriptor and watch it (on_listener);
- * 0, or -1 with errno. */
-static int start_listening(struct server *s)
-{
-	uv_os_fd_t fd;
-
-	if (uv_fileno((uv_handle_t *)&s->h, &fd) != 0) {
-		errno = EBADF;
-		return -1;
-	}
-	s->lfd = fd;
-	if (listen(fd, LISTEN_BACKLOG) != 0)
-		return -1;
-	if (uv_poll_init_socket(s->loop, &s->lpoll, fd) != 0) {
-		errno = ENOMEM;
-		return -1;
-	}
-	s->lpoll.data = s;
-	s->polling = 1;
-	if (uv_poll_start(&s->lpoll, UV_READABLE, on_listener) != 0) {
-		errno = ENOMEM;
-		return -1;
-	}
-	return 0;
-}
-
-/* Something answers on the unix socket at path (a running server). */
-static int answers(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int rc;
-
-	if (fd < 0)
-		return 0;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-	rc = rc == 0 || errno == EAGAIN || errno == EINPROGRESS;
-	close(fd);
-	return rc;
-}
-
-/* The unix socket, made where nobody else can reach it first: bound in
- * a new private directory beside its final place, with its mode from
- * the umask and its owner set there, then renamed into place -- so no
- * chmod or chown ever goes through a path somebody else can change, and
- * a stale socket is replaced without an unlink.  Anything else at the
- * path (a file, a link, a directory) is left alone, and a socket that
- * still answers belongs to another server.  Returns 0, or -1 after a
- * message. */
-static int bind_unix(struct server *s, const char *path)
-{
-	size_t plen = strlen(path), dlen;
-	const char *slash = strrchr(path, '/');
-	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *tmpname = NULL;
-	int tmpfd = -1, rc = -1, locked = 0;
-	uid_t uid;
-	gid_t gid;
-	struct stat st;
-	mode_t old;
-
-	if (socket_ids(s->cfg, &uid, &gid) < 0)
-		return -1;
-	dlen = slash ? (size_t)(slash - path) : 0;
-	s->sock_dir = slash ? strndup(path, dlen ? dlen : 1) : strdup(".");
-	s->sock_name = strdup(slash ? slash + 1 : path);
-	if (!s->sock_dir || !s->sock_name) {
-		log_fatal("out of memory", NULL, NULL);
-		return -1;
-	}
-	if (!*s->sock_name || strcmp(s->sock_name, ".") == 0 ||
-	    strcmp(s->sock_name, "..") == 0) {
-		log_fatal(path, ": not a socket path", NULL);
-		return -1;
-	}
-	if (strlen(s->sock_dir) + sizeof LISTEN_TMP_NAME + 1 + sizeof LISTEN_TMP_SOCK >
-		    sizeof tmp || plen >= sizeof tmp) {
-		log_fatal(path, ": the socket path is too long", NULL);
-		return -1;
-	}
-	s->dirfd = open(s->sock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0) {
-		log_fatal(s->sock_dir, ": ", strerror(errno), NULL);
-		return -1;
-	}
-	/* two servers starting at once: one checks and renames at a time */
-	locked = flock(s->dirfd, LOCK_EX) == 0;
-	if (fstatat(s->dirfd, s->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			log_fatal(path, " exists and is not a socket; it is "
-				      "left alone", NULL);
-			goto done;
-		}
-		if (answers(path)) {
-			log_fatal("another server already answers on ", path,
-				      "; not taken over", NULL);
-			goto done;
-		}
-	} else if (errno != ENOENT) {
-		log_fatal(path, ": ", strerror(errno), NULL);
-		goto done;
-	}
-	memcpy(tmp, s->sock_dir, strlen(s->sock_dir));
-	memcpy(tmp + strlen(s->sock_dir), LISTEN_TMP_NAME, sizeof LISTEN_TMP_NAME);
-	if (!mkdtemp(tmp)) {
-		log_fatal(s->sock_dir, ": cannot make a directory: ",
-			      strerror(errno), NULL);
-		goto done;
-	}
-	tmpname = strdup(tmp + strlen(s->sock_dir) + 1);
-	tmpfd = tmpname ? openat(s->dirfd, tmpname, O_RDONLY | O_DIRECTORY |
-					    O_NOFOLLOW | O_CLOEXEC) : -1;
-	if (tmpfd < 0 || fstat(tmpfd, &st) != 0 || st.st_uid != geteuid() ||
-	    (st.st_mode & 077)) {
-		log_fatal(tmp, ": not the private directory just made", NULL);
-		goto done;
-	}
-	memcpy(tmp + strlen(tmp), "/" LISTEN_TMP_SOCK, sizeof "/" LISTEN_TMP_SOCK);
-	uv_pipe_init(s->loop, &s->h.pipe, 0);
-	s->h.pipe.data = s;
-	s->bound = 1;
-	old = umask((mode_t)(0777 & ~s->cfg->socket_mode));
-	rc = uv_pipe_bind(&s->h.pipe, tmp);
-	umask(old);
-	if (rc != 0) {
-		log_fatal("cannot bind ", path, ": ", uv_strerror(rc), NULL);
-		rc = -1;
-		goto done;
-	}
-	rc = -1;
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
-	    fchownat(tmpfd, LISTEN_TMP_SOCK, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
-		log_fatal("cannot set the owner of ", path, ": ",
-			      strerror(errno), NULL);
-		goto done;
-	}
-	if (fstatat(tmpfd, LISTEN_TMP_SOCK, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !S_ISSOCK(st.st_mode)) {
-		log_fatal(tmp, ": the socket just bound is gone", NULL);
-		goto done;
-	}
-	if (start_listening(s) != 0) {
-		log_fatal("cannot listen on ", path, ": ", strerror(errno), NULL);
-		goto done;
-	}
-	if (renameat(tmpfd, LISTEN_TMP_SOCK, s->dirfd, s->sock_name) != 0) {
-		log_fatal("cannot put the socket in place at ", path, ": ",
-			      strerror(errno), NULL);
-		goto done;
-	}
-	s->sock_dev = st.st_dev;
-	s->sock_ino = st.st_ino;
-	s->sock_made = 1;
-	rc = 0;
-done:
-	if (tmpfd >= 0) {
-		unlinkat(tmpfd, LISTEN_TMP_SOCK, 0);	/* when not renamed */
-		close(tmpfd);
-	}
-	if (tmpname) {
-		unlinkat(s->dirfd, tmpname, AT_REMOVEDIR);
-		free(tmpname);
-	}
-	if (locked)
-		flock(s->dirfd, LOCK_UN);
-	return rc;
-}
-
-/* Remove the socket at exit -- only if it is still the one we made. */
-static void unlink_unix(struct server *s)
-{
-	struct stat st;
-
-	if (!s->sock_made)
-		return;
-	if (fstatat(s->dirfd, s->sock_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_dev == s->sock_dev && st.st_ino == s->sock_ino) {
-		if (unlinkat(s->dirfd, s->sock_name, 0) != 0)
-			say(2, "cannot remove the socket: ", strerror(errno), NULL);
-	} else {
-		say(2, "the socket path ", s->sock_name,
-		    " holds another socket now: left alone");
-	}
-	s->sock_made = 0;
-}
-
-/* "inet:HOST:PORT" (HOST an address, [v6] allowed).  Returns 0, -1
- * after a message (cannot bind), or 2 (does not parse). */
-static int bind_inet(struct server *s, const char *spec)
-{
-	const char *hp = spec, *colon = strrchr(hp, ':');
-	char host[256];
-	struct sockaddr_storage ss;
-	unsigned long port;
-	char *end;
-	size_t hl;
-	int rc, fd, one = 1;
-
-	if (!colon)
-		return 2;
-	hl = (size_t)(colon - hp);
-	if (hl >= sizeof host)
-		return 2;
-	memcpy(host, hp, hl);
-	host[hl] = '\0';
-	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-		memmove(host, host + 1, hl - 2);
-		host[hl - 2] = '\0';
-	}
-	if (colon[1] < '0' || colon[1] > '9')
-		return 2;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || errno || port == 0 || port > 65535)
-		return 2;
-	memset(&ss, 0, sizeof ss);
-	if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&ss) != 0 &&
-	    uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&ss) != 0)
-		return 2;
-	/* bound here, not by libuv, whose bind errors wait for uv_listen() */
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(fd, (struct sockaddr *)&ss,
-		 ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
-					 : sizeof(struct sockaddr_in6)) != 0) {
-		log_fatal("cannot listen on inet:", spec, ": ", strerror(errno),
-			      NULL);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	uv_tcp_init(s->loop, &s->h.tcp);
-	s->h.tcp.data = s;
-	s->bound = 1;
-	rc = uv_tcp_open(&s->h.tcp, fd);
-	if (rc != 0) {
-		close(fd);
-		log_fatal("cannot listen on inet:", spec, ": ", uv_strerror(rc),
-			      NULL);
-		return -1;
-	}
-	if (start_listening(s) != 0) {
-		log_fatal("cannot listen on inet:", spec, ": ", strerror(errno),
-			      NULL);
-		return -1;
-	}
-	if ((ss.ss_family == AF_INET &&
-	     ((struct sockaddr_in *)&ss)->sin_addr.s_addr == 0) ||
-	    (ss.ss_family == AF_INET6 &&
-	     memcmp(&((struct sockaddr_in6 *)&ss)->sin6_addr, &in6addr_any,
-		    sizeof in6addr_any) == 0))
-		say(0, "WARNING: listening on a wildcard address (", host,
-		    s->cfg->listen_allow.n
-		    ? "): clients outside Listen_Allow are closed"
-		    : "): only loopback clients are served; set Listen_Allow "
-		      "to name the others");
-	return 0;
-}
-
 /* ---- the server ----------------------------------------------------------- */
 
 static void close_server(struct server *s)
 {
-	close_listener(s);
+	sock_close(&s->sock);
 	if (s->reserve_fd >= 0)
 		close(s->reserve_fd);
 	s->reserve_fd = -1;
@@ -1187,13 +772,7 @@ static void close_server(struct server *s)
 		s->handles_up = 0;
 	}
 	uv_run(s->loop, UV_RUN_NOWAIT);	/* the close callbacks: s is on our stack */
-	unlink_unix(s);
-	if (s->dirfd >= 0)
-		close(s->dirfd);
-	s->dirfd = -1;
-	free(s->sock_dir);
-	free(s->sock_name);
-	s->sock_dir = s->sock_name = NULL;
+	sock_release(&s->sock);
 }
 
 int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
@@ -1209,19 +788,20 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 	s.cfg = cfg;
 	s.orig = cfg;
 	s.config_path = config_path;
-	s.dirfd = -1;
+	sock_init(&s.sock);
 	s.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	apply_settings(&s, cfg);
 	if (cfg->user) {	/* before anything is made: nothing left behind */
 		uid_t uid;
 		gid_t gid;
-		if (lookup_owner(cfg->user, &uid, &gid, 1) < 0) {
+		if (sock_lookup_owner(cfg->user, &uid, &gid, 1) < 0) {
 			log_fatal("User ", cfg->user, ": no such user", NULL);
 			return 1;
 		}
 	}
 	if (strncmp(addr, "inet:", 5) == 0) {
-		rc = bind_inet(&s, addr + 5);
+		rc = sock_bind_inet(&s.sock, loop, cfg, addr + 5, on_listener,
+				    &s);
 		if (rc == 2) {
 			fprintf(stderr, "policyd-spf: --listen %s: not unix:PATH "
 				"or inet:ADDRESS:PORT\n", addr);
@@ -1236,14 +816,14 @@ int run_listen(uv_loop_t *loop, struct policy *p, struct config *cfg,
 			close_server(&s);
 			return 2;
 		}
-		s.is_unix = 1;
-		rc = bind_unix(&s, path);
+		s.sock.is_unix = 1;
+		rc = sock_bind_unix(&s.sock, loop, cfg, path, on_listener, &s);
 	}
 	if (rc != 0) {
 		close_server(&s);
 		return 1;
 	}
-	if (cfg->user && drop_privileges(cfg->user) < 0) {
+	if (cfg->user && sock_drop_privileges(cfg->user) < 0) {
 		log_fatal("cannot switch to user ", cfg->user, ": ",
 			      strerror(errno), NULL);
 		close_server(&s);	/* removes the socket made */

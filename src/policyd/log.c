@@ -34,6 +34,8 @@
 #define _GNU_SOURCE	/* sendmmsg */
 #include "log.h"
 
+#include "common/printable.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -393,13 +395,17 @@ static void send_line(int prio, const char *msg, size_t len)
 /* Append s to line[*n], printable ASCII only, up to LOG_LINE_MAX. */
 static void add_clean(char *line, size_t *n, const char *s)
 {
-	for (; s && *s && *n < LOG_LINE_MAX; s++) {
-		unsigned char c = (unsigned char)*s;
-		line[(*n)++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
+	size_t k;
+
+	if (!s || *n >= LOG_LINE_MAX)
+		return;
+	k = strnlen(s, LOG_LINE_MAX - *n);
+	sc_printable_copy(line + *n, s, k);
+	*n += k;
 }
 
-static void emit(int prio, int need, const char *a, const char *b)
+static void emit(int prio, int need, const char *a, const char *b,
+		 const char *c)
 {
 	static char line[LOG_LINE_MAX + 1];
 	size_t n = 0;
@@ -408,6 +414,7 @@ static void emit(int prio, int need, const char *a, const char *b)
 		return;
 	add_clean(line, &n, a);
 	add_clean(line, &n, b);
+	add_clean(line, &n, c);
 	line[n] = '\0';
 	send_line(prio, line, n);
 	if (to_stderr)
@@ -416,17 +423,22 @@ static void emit(int prio, int need, const char *a, const char *b)
 
 void log_msg(int need, const char *msg)
 {
-	emit(LOG_INFO, need, msg, NULL);
+	emit(LOG_INFO, need, msg, NULL, NULL);
 }
 
 void log_err(int need, const char *msg)
 {
-	emit(LOG_ERR, need, msg, NULL);
+	emit(LOG_ERR, need, msg, NULL, NULL);
 }
 
 void log_msg2(int need, const char *prefix, const char *text)
 {
-	emit(LOG_INFO, need, prefix, text);
+	emit(LOG_INFO, need, prefix, text, NULL);
+}
+
+void log_msg3(int need, const char *a, const char *b, const char *c)
+{
+	emit(LOG_INFO, need, a, b, c);
 }
 
 void log_fatal(const char *first, ...)

@@ -30,6 +30,8 @@ void log_msg(int level, const char *msg);
 void log_err(int level, const char *msg);
 /* The same with a prefix and a piece of outside text (sanitized). */
 void log_msg2(int level, const char *prefix, const char *text);
+/* Three pieces, each sanitized, as one line. */
+void log_msg3(int level, const char *a, const char *b, const char *c);
 /* A reason not to start: the texts given, up to a NULL, as one line at
  * LOG_ERR and on stderr (once, when lines are copied there anyway). */
 void log_fatal(const char *first, ...);

@@ -24,6 +24,8 @@
 #include "intake.h"
 #include "log.h"
 
+#include "common/list.h"
+
 #include <spfc/buf.h>
 #include <spfc/dnscache.h>
 #include <spfc/spfc.h>
@@ -42,10 +44,10 @@ struct policy {
 	char *hostname;
 	size_t inflight;		/* SPF checks running */
 	size_t jobs, max_jobs;		/* requests being answered, cap */
-	struct policy_job *park_head, *park_tail; /* waiting for room */
+	struct sc_list park;		/* waiting for room */
 	int cap_logged;
 	struct policy_stats st;
-	struct policy_job *spare;	/* finished jobs kept for reuse */
+	struct sc_list spare;		/* finished jobs kept for reuse */
 	size_t nspare;
 };
 
@@ -80,7 +82,7 @@ struct policy_job {
 	spfc_check *next;	/* the MAIL FROM check, started beside the
 				   HELO check; taken over when asked for */
 	int next_done;		/* it finished */
-	struct policy_job *pnext, *pprev;	/* park list or spare pool */
+	struct sc_list_node plink;	/* park list or spare pool */
 	uint64_t t0;		/* uv_now() at the start, ms */
 
 	/* Kept when a finished job is reused (job_new clears what is above):
@@ -96,32 +98,19 @@ static void rules(struct policy_job *j, const struct decide_check *done);
 
 /* ---- the state machine ---------------------------------------------------- */
 
+static struct policy_job *job_of(struct sc_list_node *n)
+{
+	return sc_list_entry_or_null(n, struct policy_job, plink);
+}
+
 static void park(struct policy_job *j)
 {
-	struct policy *p = j->p;
-
-	j->pnext = NULL;
-	j->pprev = p->park_tail;
-	if (p->park_tail)
-		p->park_tail->pnext = j;
-	else
-		p->park_head = j;
-	p->park_tail = j;
+	sc_list_insert_tail(&j->p->park, &j->plink);
 }
 
 static void unpark(struct policy_job *j)
 {
-	struct policy *p = j->p;
-
-	if (j->pprev)
-		j->pprev->pnext = j->pnext;
-	else
-		p->park_head = j->pnext;
-	if (j->pnext)
-		j->pnext->pprev = j->pprev;
-	else
-		p->park_tail = j->pprev;
-	j->pnext = j->pprev = NULL;
+	sc_list_unlink(&j->p->park, &j->plink);
 }
 
 static int counted(enum job_state s)
@@ -207,8 +196,7 @@ static void job_free(struct policy_job *j)
 			j->in.block = NULL;
 			j->in.cap = 0;
 		}
-		j->pnext = p->spare;
-		p->spare = j;
+		sc_list_insert_head(&p->spare, &j->plink);
 		p->nspare++;
 		return;
 	}
@@ -218,7 +206,7 @@ static void job_free(struct policy_job *j)
 /* A job as new: a spare one (timer and buffers kept) or a fresh one. */
 static struct policy_job *job_new(struct policy *p)
 {
-	struct policy_job *j = p->spare;
+	struct policy_job *j = job_of(sc_list_pop_head(&p->spare));
 
 	if (!j) {
 		j = calloc(1, sizeof *j);
@@ -228,7 +216,6 @@ static struct policy_job *job_new(struct policy *p)
 		}
 		return j;
 	}
-	p->spare = j->pnext;
 	p->nspare--;
 	memset(j, 0, offsetof(struct policy_job, timer));
 	return j;
@@ -255,8 +242,9 @@ static void drop_next(struct policy_job *j)
 /* Start parked jobs while there is room. */
 static void wake_parked(struct policy *p)
 {
-	while (p->park_head && p->jobs < p->max_jobs) {
-		struct policy_job *j = p->park_head;
+	while (p->park.head && p->jobs < p->max_jobs) {
+		struct policy_job *j = job_of(p->park.head);
+
 		job_state(j, JOB_RULES);
 		rules(j, NULL);
 	}
@@ -617,14 +605,12 @@ struct policy *policy_new(uv_loop_t *loop, spfc_resolver *res,
 
 void policy_free(struct policy *p)
 {
+	struct policy_job *j;
+
 	if (!p)
 		return;
-	while (p->spare) {
-		struct policy_job *j = p->spare;
-
-		p->spare = j->pnext;
+	while ((j = job_of(sc_list_pop_head(&p->spare))) != NULL)
 		job_close(j);	/* disposed of by the loop when it had a timer */
-	}
 	free(p->hostname);
 	free(p);
 }
@@ -727,9 +713,9 @@ void policy_stats_format(const struct policy *p, spfc_buf *out)
 size_t policy_busy(const struct policy *p)
 {
 	size_t n = p->jobs;
-	const struct policy_job *j;
+	const struct sc_list_node *ln;
 
-	for (j = p->park_head; j; j = j->pnext)
+	SC_LIST_FOREACH(ln, &p->park)
 		n++;
 	return n;
 }

@@ -44,6 +44,8 @@
  */
 #include "proto.h"
 
+#include "common/ascii.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -158,9 +160,7 @@ static void copy_lower(char *d, const char *s, size_t n)
 		memcpy(d + i, &w, 8);
 	}
 	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		d[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+		d[i] = sc_to_lower(s[i]);
 	}
 }
 

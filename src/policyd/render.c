@@ -7,28 +7,15 @@
 
 #include "config.h"
 
+#include "common/ascii.h"
+#include "common/printable.h"
+
 #include <string.h>
 
 void render_text_n(spfc_buf *out, const char *s, size_t max)
 {
-	size_t i = 0, run;
-
-	if (!s)
-		return;
-	while (s[i] && i < max) {
-		/* a run of printable bytes in one append, then one '?' */
-		for (run = i; s[run] && run < max; run++) {
-			unsigned char c = (unsigned char)s[run];
-			if (c < 0x20 || c >= 0x7f)
-				break;
-		}
-		spfc_buf_add(out, s + i, run - i);
-		if (s[run] && run < max) {
-			spfc_buf_addc(out, '?');
-			run++;
-		}
-		i = run;
-	}
+	if (s)
+		sc_printable(out, s, strnlen(s, max), SC_PRINT_REPLACE);
 }
 
 void render_text(spfc_buf *out, const char *s)
@@ -89,40 +76,20 @@ void render_received_spf(spfc_buf *out, const char *result_title,
 	}
 }
 
-/* RFC 2045 token: printable, no space and no tspecials. */
-static int is_token(const char *s)
-{
-	size_t i;
-
-	if (!*s)
-		return 0;
-	for (i = 0; s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c))
-			return 0;
-	}
-	return 1;
-}
-
 /* authres QuotableValue.quote_if_needed(): as is when it holds '@' or is
  * a token, else a quoted-string with '"' and '\' escaped. */
 static void quotable(spfc_buf *out, const char *v)
 {
 	spfc_buf tmp;
-	size_t i;
 
 	spfc_buf_init(&tmp, 0);
 	render_text(&tmp, v);
-	if (strchr(spfc_buf_str(&tmp), '@') || is_token(spfc_buf_str(&tmp))) {
+	if (strchr(spfc_buf_str(&tmp), '@') || sc_is_token(tmp.data, tmp.len)) {
 		spfc_buf_adds(out, spfc_buf_str(&tmp));
 	} else {
 		spfc_buf_addc(out, '"');
-		for (i = 0; i < tmp.len; i++) {
-			char c = tmp.data[i];
-			if (c == '"' || c == '\\')
-				spfc_buf_addc(out, '\\');
-			spfc_buf_addc(out, c);
-		}
+		sc_printable(out, tmp.data, tmp.len,
+			     SC_PRINT_REPLACE | SC_PRINT_QUOTE);
 		spfc_buf_addc(out, '"');
 	}
 	spfc_buf_free(&tmp);
@@ -130,14 +97,8 @@ static void quotable(spfc_buf *out, const char *v)
 
 static void add_lower(spfc_buf *out, const char *s)
 {
-	size_t i;
-
-	for (i = 0; s[i] && i < RENDER_TEXT_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		spfc_buf_addc(out, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
-	}
+	sc_printable(out, s, strnlen(s, RENDER_TEXT_MAX),
+		     SC_PRINT_REPLACE | SC_PRINT_LOWER);
 }
 
 static void ar_spf(spfc_buf *out, const char *authserv_id,
