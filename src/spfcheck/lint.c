@@ -57,7 +57,7 @@
 #define OUT_MAX ((size_t)32 << 20) /* the whole report */
 #define WIDE_V4 8		/* ip4 networks wider than /8 ... */
 #define WIDE_V6 16		/* ... and ip6 wider than /16 are flagged */
-#define PATH_MAX_STEPS (WALK_MAX_DEPTH + 2)
+#define FOLLOW_MAX_DEPTH 64	/* records deep the check is followed */
 #define JSON_MAX_DEPTH 128	/* nesting of the JSON writer */
 #define VOID_LIST_MAX 5		/* terms named in a void-limit finding */
 #define LOOKUP_LIST_MAX 8	/* terms in the text's lookup breakdown */
@@ -1171,9 +1171,11 @@ static void walk_dns_term(struct lint *L, struct node *nd, struct lterm *t,
 {
 	char num[24];
 
-	t->counted = 1;
-	t->cost = 1;
-	L->counted++;
+	t->cost = spfc_term_lookups(t->type);	/* the evaluator's count */
+	t->counted = t->cost != 0;
+	if (!t->counted)
+		return;
+	L->counted += t->cost;
 	if (term_target(L, nd, t) < 0)
 		return;
 	if (!t->target) {
@@ -1882,178 +1884,6 @@ static void flat_free(struct flat *fl)
 	free(fl->record);
 }
 
-/* ---- The path of a check through the tree ---------------------------- */
-
-struct step {
-	const char *domain;
-	const struct lterm *t;
-	const char *host;	/* a / mx: the host whose address matched */
-};
-
-struct sim {
-	spfc_addr ip;
-	unsigned lookups, voids;
-	struct step path[PATH_MAX_STEPS];
-	size_t npath;
-	const char *why;	/* why the walk cannot tell */
-	const struct lterm *why_t;
-	const char *why_dom;
-};
-
-#define SIM_UNKNOWN (-1)
-
-static int sim_unknown(struct sim *s, const struct node *nd,
-		       const struct lterm *t, const char *why)
-{
-	s->why = why;
-	s->why_t = t;
-	s->why_dom = nd->domain;
-	return SIM_UNKNOWN;
-}
-
-static int qual_result(char q)
-{
-	switch (q) {
-	case '-': return SPFC_FAIL;
-	case '~': return SPFC_SOFTFAIL;
-	case '?': return SPFC_NEUTRAL;
-	}
-	return SPFC_PASS;
-}
-
-/* The host of t with an address matching the client, or NULL. */
-static const char *sim_hosts(const struct sim *s, const struct lterm *t)
-{
-	size_t i, k;
-
-	for (i = 0; i < t->nhosts; i++)
-		for (k = 0; k < t->hosts[i].naddrs; k++)
-			if (spfc_addr_match(&s->ip, &t->hosts[i].addrs[k],
-					    s->ip.family == 4 ? t->cidr4
-							      : t->cidr6))
-				return t->hosts[i].name;
-	return NULL;
-}
-
-/* Evaluate the walked tree for s->ip as check_host() would; a result,
- * or SIM_UNKNOWN when the walk does not know enough. */
-static int sim_node(struct sim *s, const struct node *nd, size_t depth)
-{
-	size_t i, k;
-	int r;
-
-	switch (nd->status) {
-	case N_OK: break;
-	case N_NXDOMAIN: case N_NODATA: case N_NOSPF: return SPFC_NONE;
-	case N_SERVFAIL: case N_TIMEOUT: return SPFC_TEMPERROR;
-	case N_MULTIPLE: case N_SYNTAX: case N_LOOP: return SPFC_PERMERROR;
-	default: return sim_unknown(s, nd, NULL, "nested too deep");
-	}
-	if (depth >= PATH_MAX_STEPS)
-		return sim_unknown(s, nd, NULL, "nested too deep");
-	for (i = 0; i <= nd->nterms; i++) {
-		const struct lterm *t;
-		const char *host = NULL;
-		int match = 0, fam6 = s->ip.family == 6;
-
-		if (i == nd->nterms) {
-			if (nd->all >= 0 || nd->redirect < 0) {
-				s->npath = depth;	/* no term matched */
-				return SPFC_NEUTRAL;
-			}
-			t = &nd->terms[nd->redirect];
-		} else {
-			t = &nd->terms[i];
-			if (!t->reached || t->type >= SPFC_TERM_REDIRECT)
-				continue;
-		}
-		s->path[depth].domain = nd->domain;
-		s->path[depth].t = t;
-		s->path[depth].host = NULL;
-		s->npath = depth + 1;
-		if (t->counted && ++s->lookups > LOOKUP_LIMIT)
-			return SPFC_PERMERROR;
-		if (t->counted && (!t->target || t->skipped))
-			return sim_unknown(s, nd, t, t->target
-				? "not looked up" : "its target depends on "
-				"the client or sender");
-		if (t->bad_target) {
-			if (t->type == SPFC_TERM_INCLUDE || t->type == SPFC_TERM_REDIRECT)
-				return SPFC_PERMERROR;
-			if (++s->voids > VOID_LIMIT)
-				return SPFC_PERMERROR;
-			continue;
-		}
-		switch (t->type) {
-		case SPFC_TERM_ALL:
-			match = 1;
-			break;
-		case SPFC_TERM_IP4:
-		case SPFC_TERM_IP6:
-			match = spfc_addr_match(&s->ip, &t->addr, t->bits);
-			break;
-		case SPFC_TERM_A:
-		case SPFC_TERM_EXISTS:
-			if (rc_failed(fam6 && t->type == SPFC_TERM_A ? t->rc6 : t->rc))
-				return SPFC_TEMPERROR;
-			if (rc_void(fam6 && t->type == SPFC_TERM_A ? t->rc6 : t->rc)) {
-				if (++s->voids > VOID_LIMIT)
-					return SPFC_PERMERROR;
-				break;
-			}
-			if (t->type == SPFC_TERM_EXISTS)
-				return sim_unknown(s, nd, t, "exists is "
-					"not evaluated by the walk");
-			host = sim_hosts(s, t);
-			match = host != NULL;
-			break;
-		case SPFC_TERM_MX:
-			if (rc_failed(t->rc))
-				return SPFC_TEMPERROR;
-			if (rc_void(t->rc)) {
-				if (++s->voids > VOID_LIMIT)
-					return SPFC_PERMERROR;
-				break;
-			}
-			if (t->nmx > MX_LIMIT)
-				return SPFC_PERMERROR;
-			host = sim_hosts(s, t);
-			match = host != NULL;
-			for (k = 0; !match && k < t->nhosts; k++)
-				if (rc_failed(fam6 ? t->hosts[k].rc6
-						   : t->hosts[k].rc4))
-					return SPFC_TEMPERROR;
-			break;
-		case SPFC_TERM_PTR:
-			return sim_unknown(s, nd, t, "ptr depends on the "
-					   "client's reverse DNS");
-		case SPFC_TERM_INCLUDE:
-		case SPFC_TERM_REDIRECT:
-			if (!t->child)
-				return sim_unknown(s, nd, t, "not followed");
-			r = sim_node(s, t->child, depth + 1);
-			if (r == SIM_UNKNOWN || r == SPFC_TEMPERROR ||
-			    r == SPFC_PERMERROR)
-				return r;
-			if (r == SPFC_NONE)
-				return SPFC_PERMERROR;
-			if (t->type == SPFC_TERM_REDIRECT)
-				return r;
-			match = r == SPFC_PASS;
-			break;
-		default:
-			break;
-		}
-		if (match) {
-			s->path[depth].host = host;
-			if (t->type != SPFC_TERM_INCLUDE)
-				s->npath = depth + 1;
-			return qual_result(t->qual);
-		}
-	}
-	return SPFC_NEUTRAL;
-}
-
 /* ---- Output pieces ------------------------------------------------- */
 
 static const char *sev_name(enum sev s)
@@ -2462,53 +2292,268 @@ static void text_findings(struct out *o, const struct finding *f, size_t n)
 
 /* ---- The check of --ip ----------------------------------------------- */
 
+/* The check of --ip, run by the library, and how its path runs through
+ * the walked tree. */
 struct checked {
 	spfc_check *c;
-	struct sim sim;
-	int simr;		/* the walk's result, or SIM_UNKNOWN */
-	int agree;		/* the walk's path explains the check */
+	const spfc_step *path;	/* the decider path (spfc_check_decider) */
+	size_t npath;
+	spfc_decided decided;
+	/* npath: the steps shown, up to where the walk found a loop */
+	const struct lterm **terms;	/* the walked term of each step, or NULL */
+	const struct node **nodes;	/* the walked record of each step */
+	/* The first term the check reached that the walk could not resolve:
+	 * the path is then not shown in the walk's terms. */
+	const char *gap;
+	const struct lterm *gap_t;
+	const char *gap_dom;
+	int changed;		/* the check read records the walk did not */
 };
+
+/* Why the walk cannot say what term t does for a client: NULL when it
+ * can. */
+static const char *walk_gap(const struct lterm *t)
+{
+	if (t->counted && !t->target)
+		return "its target depends on the client or sender";
+	if (t->counted && t->skipped)
+		return "not looked up";
+	if (t->bad_target)
+		return NULL;
+	switch (t->type) {
+	case SPFC_TERM_EXISTS:
+		if (rc_failed(t->rc) || rc_void(t->rc))
+			return NULL;
+		return "exists is not evaluated by the walk";
+	case SPFC_TERM_PTR:
+		return "ptr depends on the client's reverse DNS";
+	case SPFC_TERM_INCLUDE:
+	case SPFC_TERM_REDIRECT:
+		return t->child ? NULL : "not followed";
+	default:
+		return NULL;
+	}
+}
+
+/* Following the check's events through the walked tree: the record and
+ * the last term at each depth. */
+struct follow {
+	struct checked *k;
+	const struct node *root;
+	const struct node *at[FOLLOW_MAX_DEPTH + 1];
+	const struct lterm *last[FOLLOW_MAX_DEPTH + 1];
+	const char *pending;	/* the gap of the term just reached */
+	const struct lterm *pending_t;
+	const char *pending_dom;
+};
+
+static void follow_gap(struct follow *w, const char *why,
+		       const struct lterm *t, const char *dom)
+{
+	if (w->k->gap)
+		return;
+	w->k->gap = why;
+	w->k->gap_t = t;
+	w->k->gap_dom = dom;
+}
+
+/* check_host() of a domain at depth d: the walked record it is. */
+static void follow_host(struct follow *w, unsigned d, const char *domain)
+{
+	const struct node *nd = NULL;
+	const struct lterm *up = d >= 2 ? w->last[d - 1] : NULL;
+
+	if (w->at[d] && w->last[d] &&
+	    w->last[d]->type == SPFC_TERM_REDIRECT)
+		nd = w->last[d]->child;
+	else if (d == 1 && !w->at[1])
+		nd = w->root;
+	else if (up && up->type == SPFC_TERM_INCLUDE)
+		nd = up->child;
+	w->at[d] = nd;
+	w->last[d] = NULL;
+	if (!nd)
+		return;
+	if (nd->status == N_TOODEEP)
+		follow_gap(w, "nested too deep", NULL, nd->domain);
+	else if (nd->status != N_LOOP &&
+		 !eq_nocase(nd->domain, strlen(nd->domain), domain,
+			    strip_dot(domain, strlen(domain))))
+		w->k->changed = 1;
+}
+
+static void follow_term(struct follow *w, unsigned d, const spfc_event *ev)
+{
+	const struct node *nd = w->at[d];
+	const struct lterm *t;
+
+	w->last[d] = NULL;
+	if (!nd || ev->index >= nd->nterms)
+		return;
+	t = &nd->terms[ev->index];
+	if (t->len != ev->term_len || memcmp(t->text, ev->term, t->len) != 0) {
+		w->k->changed = 1;
+		return;
+	}
+	w->last[d] = t;
+	w->pending = walk_gap(t);
+	w->pending_t = t;
+	w->pending_dom = nd->domain;
+}
+
+/* The record the check read at depth d against the walk's. */
+static void follow_record(struct follow *w, unsigned d, const spfc_event *ev)
+{
+	const struct node *nd = w->at[d];
+
+	if (!nd || nd->status == N_LOOP || nd->status == N_TOODEEP)
+		return;
+	if (ev->kind == SPFC_EV_NO_RECORD) {
+		if (nd->status == N_OK)
+			w->k->changed = 1;
+	} else if (!nd->record || nd->len != ev->text_len ||
+		   memcmp(nd->record, ev->text, nd->len) != 0) {
+		w->k->changed = 1;
+	}
+}
+
+static void on_event(const spfc_check *c, const spfc_event *ev, void *arg)
+{
+	struct follow *w = arg;
+	unsigned d = ev->depth;
+
+	(void)c;
+	if (ev->kind == SPFC_EV_LIMIT && ev->limit == SPFC_LIMIT_LOOKUPS)
+		w->pending = NULL;	/* the limit decides, not the term */
+	if (w->pending)
+		follow_gap(w, w->pending, w->pending_t, w->pending_dom);
+	w->pending = NULL;
+	if (d > FOLLOW_MAX_DEPTH)
+		return;
+	switch (ev->kind) {
+	case SPFC_EV_CHECK_HOST:
+		follow_host(w, d, ev->domain);
+		break;
+	case SPFC_EV_TERM:
+		follow_term(w, d, ev);
+		break;
+	case SPFC_EV_RECORD:
+	case SPFC_EV_NO_RECORD:
+		follow_record(w, d, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The walked record and term of each step of the decider path. */
+static int path_map(struct checked *k, const struct node *root)
+{
+	const struct node *nd = root;
+	size_t i;
+
+	k->npath = 0;
+	k->decided = spfc_check_decider(k->c, &k->path, &k->npath);
+	k->terms = calloc(k->npath ? k->npath : 1, sizeof *k->terms);
+	k->nodes = calloc(k->npath ? k->npath : 1, sizeof *k->nodes);
+	if (!k->terms || !k->nodes)
+		return -1;
+	for (i = 0; i < k->npath && nd; i++) {
+		const spfc_step *st = &k->path[i];
+		const struct lterm *t;
+
+		if (st->index >= nd->nterms)
+			break;
+		t = &nd->terms[st->index];
+		if (t->len != st->term_len ||
+		    memcmp(t->text, st->term, t->len) != 0)
+			break;
+		k->nodes[i] = nd;
+		k->terms[i] = t;
+		nd = t->child;
+		if (nd && nd->status == N_LOOP) {
+			/* The walk stops where the loop closes; the check
+			 * goes round until the lookup limit. */
+			k->npath = i + 1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Run the check of --ip through r with the library's own evaluation,
+ * following it through the walked tree.  SPFC_OK or the status of
+ * spfc_check_new(); out of memory after the check sets L->nomem. */
+static spfc_status run_check(struct lint *L, spfc_resolver *r,
+			     const spfc_options *o, const spfc_request *req,
+			     struct checked *k)
+{
+	struct follow w;
+	spfc_status st = spfc_check_new(r, o, req, &k->c);
+
+	if (st != SPFC_OK)
+		return st;
+	memset(&w, 0, sizeof w);
+	w.k = k;
+	w.root = L->root;
+	spfc_check_set_events(k->c, on_event, &w);
+	spfc_check_drive(k->c);
+	if (path_map(k, L->root) < 0)
+		L->nomem = 1;
+	return SPFC_OK;
+}
+
+static void checked_free(struct checked *k)
+{
+	spfc_check_free(k->c);
+	free(k->terms);
+	free(k->nodes);
+}
 
 /* The check ended in an error at the last step of the path. */
 static int path_error(const struct checked *k)
 {
-	spfc_result r = spfc_check_result(k->c);
-
-	return r == SPFC_TEMPERROR || r == SPFC_PERMERROR;
+	return k->decided == SPFC_DECIDED_ERROR;
 }
 
 static void path_note(const struct checked *k, spfc_buf *b)
 {
-	spfc_result r = spfc_check_result(k->c);
-
-	if (!k->agree) {
-		if (k->simr == SIM_UNKNOWN) {
-			spfc_buf_adds(b, "not known from the walk: ");
-			if (k->sim.why_t) {
-				add_safe(b, k->sim.why_t->text,
-					 k->sim.why_t->len);
-				spfc_buf_adds(b, " at ");
-				add_safes(b, k->sim.why_dom);
-				spfc_buf_adds(b, ": ");
-			}
-			spfc_buf_adds(b, k->sim.why ? k->sim.why : "?");
-		} else {
-			spfc_buf_adds(b, "the walked records give ");
-			spfc_buf_adds(b, spfc_result_name((spfc_result)k->simr));
-			spfc_buf_adds(b, ", the check ");
-			spfc_buf_adds(b, spfc_result_name(r));
-			spfc_buf_adds(b, ": did DNS change in between?");
+	if (k->gap) {
+		spfc_buf_adds(b, "not known from the walk: ");
+		if (k->gap_t) {
+			add_safe(b, k->gap_t->text, k->gap_t->len);
+			spfc_buf_adds(b, " at ");
+			add_safes(b, k->gap_dom);
+			spfc_buf_adds(b, ": ");
 		}
-	} else if (r == SPFC_NONE) {
+		spfc_buf_adds(b, k->gap);
+	} else if (k->changed) {
+		spfc_buf_adds(b, "the check read records other than the "
+			      "walk's: did DNS change in between?");
+	} else if (k->decided == SPFC_DECIDED_NONE) {
 		spfc_buf_adds(b, "no SPF record");
-	} else if ((r == SPFC_TEMPERROR || r == SPFC_PERMERROR) &&
-		   k->sim.npath == 0) {
+	} else if (k->decided == SPFC_DECIDED_ERROR && k->npath == 0) {
 		spfc_buf_adds(b, "the check stopped with an error");
-	} else if (!path_error(k) &&
-		   (k->sim.npath == 0 ||
-		    k->sim.path[k->sim.npath - 1].t->type == SPFC_TERM_REDIRECT)) {
+	} else if (k->decided == SPFC_DECIDED_DEFAULT) {
 		spfc_buf_adds(b, "no term matched: the default is neutral");
 	}
+}
+
+/* Step i of the path: its domain as the walk spells it, its host without
+ * a trailing dot (NULL: none). */
+static const char *step_domain(const struct checked *k, size_t i)
+{
+	return k->nodes[i] ? k->nodes[i]->domain : k->path[i].domain;
+}
+
+static void add_host(spfc_buf *b, const char *host)
+{
+	size_t n = strip_dot(host, strlen(host));
+
+	if (n)
+		add_safe(b, host, n);
+	else
+		spfc_buf_addc(b, '.');
 }
 
 static void text_check(struct out *o, const struct checked *k, int trace)
@@ -2549,20 +2594,20 @@ static void text_check(struct out *o, const struct checked *k, int trace)
 	spfc_buf_adds(b, "  path: ");
 	spfc_buf_init(&note, 0);
 	path_note(k, &note);
-	if (k->agree && !note.len) {
+	if (!note.len) {
 		if (path_error(k))
 			spfc_buf_adds(b, "stopped at ");
-		for (i = 0; i < k->sim.npath; i++) {
-			const struct step *st = &k->sim.path[i];
+		for (i = 0; i < k->npath; i++) {
+			const spfc_step *st = &k->path[i];
 
 			if (i)
 				spfc_buf_adds(b, " > ");
-			add_safes(b, st->domain);
+			add_safes(b, step_domain(k, i));
 			spfc_buf_addc(b, ' ');
-			add_safe(b, st->t->text, st->t->len);
+			add_safe(b, st->term, st->term_len);
 			if (st->host) {
 				spfc_buf_adds(b, " (");
-				add_safes(b, st->host[0] ? st->host : ".");
+				add_host(b, st->host);
 				spfc_buf_addc(b, ')');
 			}
 		}
@@ -2608,16 +2653,17 @@ static void json_check(struct jw *j, const struct checked *k)
 	jw_num(j, "void_lookups", spfc_check_voids(c));
 	spfc_buf_init(&note, 0);
 	path_note(k, &note);
-	if (k->agree && !note.len) {
+	if (!note.len) {
 		jw_open(j, "path", '[');
-		for (i = 0; i < k->sim.npath; i++) {
-			const struct step *st = &k->sim.path[i];
+		for (i = 0; i < k->npath; i++) {
+			const spfc_step *st = &k->path[i];
 
 			jw_open(j, NULL, '{');
-			jw_str(j, "domain", st->domain);
-			jw_strn(j, "term", st->t->text, st->t->len);
-			jw_num(j, "position", st->t->pos);
-			jw_str(j, "host", st->host);
+			jw_str(j, "domain", step_domain(k, i));
+			jw_strn(j, "term", st->term, st->term_len);
+			jw_num(j, "position", st->offset + 1);
+			jw_strn(j, "host", st->host, st->host
+				? strip_dot(st->host, strlen(st->host)) : 0);
 			jw_close(j, '}');
 		}
 		jw_close(j, ']');
@@ -3103,7 +3149,7 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 		flat_candidate(&L, &fl);
 	}
 	if (q->check) {
-		st = spfc_check_run(r, q->opt, &req, &k.c);
+		st = run_check(&L, r, q->opt, &req, &k);
 		if (st == SPFC_EINVAL) {
 			complain("the sender, HELO or receiver name is too long",
 				 NULL);
@@ -3112,11 +3158,6 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 		}
 		if (st != SPFC_OK)
 			goto nomem;
-		k.sim.ip = *spfc_check_ip(k.c);
-		spfc_addr_unmap(&k.sim.ip);
-		k.simr = sim_node(&k.sim, L.root, 0);
-		k.agree = k.simr != SIM_UNKNOWN &&
-			  k.simr == (int)spfc_check_result(k.c);
 	}
 	if (L.nomem)
 		goto nomem;
@@ -3148,7 +3189,7 @@ nomem:
 	complain(spfc_strerror(SPFC_ENOMEM), NULL);
 	rc = LINT_EXIT_ENV;
 done:
-	spfc_check_free(k.c);
+	checked_free(&k);
 	flat_free(&fl);
 	node_free(L.root);
 	for (i = 0; i < L.nf; i++) {
