@@ -108,65 +108,6 @@ void eval_free_frame(struct frame *f)
 	memset(f, 0, sizeof *f);
 }
 
-void eval_finish(struct spfc_check *c, spfc_result r)
-{
-	size_t i;
-
-	if (c->done)
-		return;
-	eval_cancel_all(c);
-	c->done = 1;
-	c->phase = PH_DONE;
-	c->result = r;
-	if (r == SPFC_FAIL && !c->explanation && c->default_exp)
-		c->explanation = c->default_exp;
-	if (r == SPFC_TEMPERROR || r == SPFC_PERMERROR)
-		c->decided = SPFC_DECIDED_ERROR;
-	else if (r == SPFC_NONE)
-		c->decided = SPFC_DECIDED_NONE;
-	eval_path_keep(c);	/* before the records go */
-	for (i = 0; i < c->depth; i++)
-		eval_free_frame(eval_frame_at(c, i));
-	c->depth = 0;
-	if (eval_observed(c)) {
-		spfc_event ev;
-
-		eval_event_init(c, &ev, SPFC_EV_RESULT);
-		ev.result = r;
-		eval_emit(c, &ev);
-	}
-}
-
-/* Run the callback once the check is done; the callback may free c, so
- * callers touch nothing after this. */
-void eval_notify(struct spfc_check *c)
-{
-	if (c->done && !c->notified) {
-		c->notified = 1;
-		if (c->cb)
-			c->cb(c, c->cbarg);
-	}
-}
-
-/* End with an error result and a problem text built from up to three
- * pieces (the middle one sanitized, it may come from DNS). */
-void eval_fail(struct spfc_check *c, spfc_result r, const char *a,
-		      const char *b, size_t blen, const char *d)
-{
-	spfc_buf p;
-
-	spfc_buf_init(&p, EVAL_PROBLEM_MAX);
-	spfc_buf_adds(&p, a);
-	if (b)
-		eval_add_safe(&p, b, blen);
-	if (d)
-		spfc_buf_adds(&p, d);
-	c->problem = eval_dups(c, spfc_buf_str(&p));
-	spfc_buf_free(&p);
-	c->mechanism = NULL;
-	eval_finish(c, r);
-}
-
 static void dns_error(struct spfc_check *c, spfc_dns_rcode rc,
 		      spfc_rrtype type, const char *name)
 {
