@@ -292,9 +292,9 @@ typedef struct spfc_event {
 	 * (NULL at depth 0). */
 	unsigned depth;
 	const char *domain;
-	/* The term (TERM, BAD_TARGET, MATCH, NO_MATCH, REDIRECT, LIMIT of
-	 * lookups, voids and MX; NULL otherwise): term_len bytes of the
-	 * record, not NUL-terminated; its index and spfc_term_kind. */
+	/* The term (TERM, BAD_TARGET, MATCH, NO_MATCH, REDIRECT; LIMIT: the
+	 * term being evaluated, if any; NULL otherwise): term_len bytes of
+	 * the record, not NUL-terminated; its index and spfc_term_kind. */
 	const char *term;
 	size_t term_len;
 	size_t index;

@@ -60,6 +60,7 @@ struct follow {
 	const char *pending_dom;
 };
 
+/* The first gap is the one the path note names. */
 static void follow_gap(struct follow *w, const char *why,
 		       const struct lterm *t, const char *dom)
 {
@@ -95,12 +96,16 @@ static void follow_host(struct follow *w, unsigned d, const char *domain)
 		w->k->changed = 1;
 }
 
+/* A term reached at depth d: the walked term it is, and what the walk
+ * cannot say about it (told once the check goes past it). */
 static void follow_term(struct follow *w, unsigned d, const spfc_event *ev)
 {
 	const struct node *nd = w->at[d];
 	const struct lterm *t;
 
 	w->last[d] = NULL;
+	if (d < FOLLOW_MAX_DEPTH)
+		w->at[d + 1] = NULL;	/* an include of this term starts anew */
 	if (!nd || ev->index >= nd->nterms)
 		return;
 	t = &nd->terms[ev->index];
@@ -130,6 +135,9 @@ static void follow_record(struct follow *w, unsigned d, const spfc_event *ev)
 	}
 }
 
+/* The check's events (spfc_check_set_events).  A term's gap counts only
+ * when the evaluation goes on past it: a term that is the lookup too many
+ * ends the check at the limit, which the walk does know. */
 static void on_event(const spfc_check *c, const spfc_event *ev, void *arg)
 {
 	struct follow *w = arg;
