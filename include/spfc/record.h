@@ -153,6 +153,11 @@ spfc_status spfc_record_term_expand(const spfc_record *r, size_t i,
 				    const char *domain,
 				    const char *sender_domain, spfc_buf *out);
 
+/* What a term of this kind costs against the lookup limit of RFC 7208
+ * §4.6.4: 1 for include, a, mx, ptr, exists and redirect=, 0 for the
+ * others.  The evaluator counts with it. */
+unsigned spfc_term_lookups(spfc_term_kind kind);
+
 /* ---- Around records ----------------------------------------------- */
 
 /* Check the syntax of an explanation, the TXT text an exp= modifier

@@ -210,6 +210,129 @@ unsigned spfc_check_queries(const spfc_check *c);
  * o->trace).  Contains raw DNS text: sanitize before display. */
 const char *spfc_check_trace(const spfc_check *c);
 
+/* ---- Which term decided (valid once done) --------------------------- */
+
+/* One step of the path from the checked domain's record down to the term
+ * that decided: an include or redirect= followed, or the deciding term. */
+typedef struct spfc_step {
+	const char *domain;	/* the domain whose record holds the term */
+	size_t index;		/* the term's index in that record, as
+				   record.h counts terms ("v=spf1" is none) */
+	size_t offset;		/* its byte offset in the record text (0 is
+				   the 'v' of "v=spf1") */
+	const char *term;	/* the term as written: term_len bytes, not
+				   NUL-terminated; raw DNS text */
+	size_t term_len;
+	int kind;		/* the term's spfc_term_kind (record.h) */
+	const char *host;	/* a, mx that matched: the host whose address
+				   matched (an MX name from DNS, raw); NULL
+				   otherwise */
+} spfc_step;
+
+/* How the check ended, as spfc_check_decider() tells it. */
+typedef enum spfc_decided {
+	SPFC_DECIDED_TERM = 0,	/* the last step is the mechanism that matched */
+	SPFC_DECIDED_DEFAULT,	/* no mechanism matched in the record the last
+				   redirect= step (or the checked domain) names:
+				   Neutral by default (RFC 7208 §4.7) */
+	SPFC_DECIDED_NONE,	/* the checked domain has no SPF record */
+	SPFC_DECIDED_ERROR	/* TempError or PermError: the last step is the
+				   term being evaluated when the check stopped
+				   (none: the checked domain's record itself) */
+} spfc_decided;
+
+/* The decider of a finished check: *path (may be NULL) gets the steps
+ * from the checked domain's record down, *n (may be NULL) their number;
+ * each include step is followed by the steps inside its target.  The
+ * steps are borrowed from the check, valid until spfc_check_free(). */
+spfc_decided spfc_check_decider(const spfc_check *c, const spfc_step **path,
+				size_t *n);
+
+/* ---- Evaluation events ---------------------------------------------- */
+
+/* What happened, in the order the evaluator does it.  The trace
+ * (spfc_check_trace) is built from exactly these events. */
+typedef enum spfc_event_kind {
+	SPFC_EV_START = 0,	/* the check starts (the request is set) */
+	SPFC_EV_CHECK_HOST,	/* check_host() of `domain` begins (its record
+				   is fetched next, or given by o->record) */
+	SPFC_EV_QUERY,		/* a DNS query: name, rrtype */
+	SPFC_EV_ANSWER,		/* its answer: rrtype, rcode, count, answer */
+	SPFC_EV_NO_RECORD,	/* `domain` has no SPF record */
+	SPFC_EV_RECORD,		/* `domain`'s record: text, text_len */
+	SPFC_EV_TERM,		/* a term is reached: term, index, kind (also a
+				   redirect= once no mechanism matched) */
+	SPFC_EV_BAD_TARGET,	/* the term's target, `name`, is no usable
+				   domain name */
+	SPFC_EV_MATCH,		/* the term matched */
+	SPFC_EV_NO_MATCH,	/* the term did not match */
+	SPFC_EV_INCLUDE_RESULT,	/* an include's record gave `result` (the
+				   event's depth is the included record's) */
+	SPFC_EV_REDIRECT,	/* redirect= to `name` (expanded) */
+	SPFC_EV_LIMIT,		/* a limit was hit: `limit` */
+	SPFC_EV_RESULT		/* the check's result: `result` (accessors
+				   valid from here on) */
+} spfc_event_kind;
+
+/* The limits of RFC 7208 §4.6.4 an SPFC_EV_LIMIT names. */
+typedef enum spfc_limit {
+	SPFC_LIMIT_LOOKUPS = 0,	/* one DNS-querying term too many: PermError */
+	SPFC_LIMIT_VOIDS,	/* one void lookup too many: PermError */
+	SPFC_LIMIT_MX,		/* an mx term got more MX records than
+				   o->mx_limit: PermError */
+	SPFC_LIMIT_PTR,		/* PTR names past o->ptr_limit are ignored */
+	SPFC_LIMIT_DEPTH	/* includes nested too deep: PermError */
+} spfc_limit;
+
+typedef struct spfc_event {
+	spfc_event_kind kind;
+	/* Where: the record being evaluated (1 is the checked domain's, 2
+	 * one include down; a redirect= keeps the depth; 0 before the first
+	 * record and for SPFC_EV_START and SPFC_EV_RESULT) and its domain
+	 * (NULL at depth 0). */
+	unsigned depth;
+	const char *domain;
+	/* The term (TERM, BAD_TARGET, MATCH, NO_MATCH, REDIRECT; LIMIT: the
+	 * term being evaluated, if any; NULL otherwise): term_len bytes of
+	 * the record, not NUL-terminated; its index and spfc_term_kind. */
+	const char *term;
+	size_t term_len;
+	size_t index;
+	int term_kind;
+	/* QUERY, BAD_TARGET, REDIRECT: the name (NUL-terminated, raw). */
+	const char *name;
+	/* QUERY, ANSWER: the spfc_rrtype asked (resolver.h). */
+	int rrtype;
+	/* ANSWER: the answer as the resolver gave it (borrowed for the
+	 * call), its spfc_dns_rcode and number of records. */
+	const struct spfc_dns_answer *answer;
+	int rcode;
+	size_t count;
+	/* RECORD: the record's text (any bytes, text_len of them). */
+	const char *text;
+	size_t text_len;
+	spfc_result result;	/* INCLUDE_RESULT, RESULT */
+	spfc_limit limit;	/* LIMIT */
+	/* The evaluator's own running counts at this event (§4.6.4):
+	 * DNS-querying terms counted and void lookups. */
+	unsigned lookups, voids;
+} spfc_event;
+
+/* Called for every event of a check, synchronously from within the
+ * evaluation.  The check and the event are borrowed for the call; the
+ * callback must not free or restart the check. */
+typedef void (*spfc_event_cb)(const spfc_check *c, const spfc_event *ev,
+			      void *arg);
+
+/* Send the check's events to cb (NULL: none).  Call before
+ * spfc_check_start() or spfc_check_drive(). */
+void spfc_check_set_events(spfc_check *c, spfc_event_cb cb, void *arg);
+
+/* Blocking, for a check made with spfc_check_new(): start it without a
+ * callback and drive its resolver until it is done or its deadline
+ * passes, as spfc_check_run() does. */
+void spfc_check_drive(spfc_check *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,418 @@
+/*
+ * lint_flat.c - flatten: the networks the walked tree authorizes merged
+ * into ip4/ip6 ranges, what cannot be flattened, and the candidate record
+ * with its size against RFC 7208 §3.4.
+ *
+ * How it fails: out of memory sets L->nomem; a tree that cannot be
+ * flattened is reported in fl->no, never an error.
+ */
+#include "lint_int.h"
+
+#include <spfc/buf.h>
+#include <spfc/header.h>
+#include <spfc/record.h>
+#include <spfc/resolver.h>
+#include <spfc/spfc.h>
+
+#include "json.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- The networks and the candidate ------------------------------ */
+
+static size_t fam_bytes(int family)
+{
+	return family == 4 ? 4 : 16;
+}
+
+static void flat_ttl(struct flat *fl, uint32_t ttl)
+{
+	if (!fl->has_ttl || ttl < fl->ttl)
+		fl->ttl = ttl;
+	fl->has_ttl = 1;
+}
+
+static void flat_no(struct lint *L, struct flat *fl, const char *domain,
+		    const struct lterm *t, const char *why)
+{
+	struct finding *f;
+
+	if (fl->nno == fl->capno) {
+		size_t ncap = fl->capno ? fl->capno * 2 : 8;
+		struct finding *nn = realloc(fl->no, ncap * sizeof *nn);
+
+		if (!nn) {
+			L->nomem = 1;
+			return;
+		}
+		fl->no = nn;
+		fl->capno = ncap;
+	}
+	f = &fl->no[fl->nno];
+	memset(f, 0, sizeof *f);
+	f->domain = dupn(domain, strlen(domain));
+	f->term = t ? dupn(t->text, t->len) : dupn("", 0);
+	f->term_len = t ? t->len : 0;
+	f->pos = t ? t->pos : 0;
+	f->msg = dupn(why, strlen(why));
+	if (!f->domain || !f->term || !f->msg) {
+		free(f->domain);
+		free(f->term);
+		free(f->msg);
+		L->nomem = 1;
+		return;
+	}
+	fl->nno++;
+}
+
+static void flat_add(struct lint *L, struct flat *fl, const spfc_addr *a,
+		     unsigned bits)
+{
+	struct range *r;
+	size_t nb = fam_bytes(a->family), k;
+
+	if (fl->n == fl->cap) {
+		size_t ncap = fl->cap ? fl->cap * 2 : 32;
+		struct range *nv = realloc(fl->v, ncap * sizeof *nv);
+
+		if (!nv) {
+			L->nomem = 1;
+			return;
+		}
+		fl->v = nv;
+		fl->cap = ncap;
+	}
+	r = &fl->v[fl->n++];
+	memset(r, 0, sizeof *r);
+	r->family = a->family;
+	for (k = 0; k < nb * 8; k++) {
+		unsigned char m = (unsigned char)(0x80 >> (k % 8));
+
+		if (k < bits) {
+			r->lo[k / 8] |= a->b[k / 8] & m;
+			r->hi[k / 8] |= a->b[k / 8] & m;
+		} else {
+			r->hi[k / 8] |= m;
+		}
+	}
+}
+
+static void flat_hosts(struct lint *L, struct flat *fl, const struct lterm *t)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->nhosts; i++)
+		for (k = 0; k < t->hosts[i].naddrs; k++) {
+			const spfc_addr *a = &t->hosts[i].addrs[k];
+
+			flat_add(L, fl, a, a->family == 4 ? t->cidr4 : t->cidr6);
+		}
+	if (t->has_ttl)
+		flat_ttl(fl, t->ttl);
+}
+
+void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
+		  int top)
+{
+	size_t i;
+
+	if (nd->status != N_OK) {
+		flat_no(L, fl, nd->domain, NULL, "no usable SPF record");
+		return;
+	}
+	flat_ttl(fl, nd->ttl);
+	for (i = 0; i < nd->nterms; i++) {
+		const struct lterm *t = &nd->terms[i];
+
+		if (!t->reached || t->type >= SPFC_TERM_REDIRECT)
+			continue;
+		if (t->type == SPFC_TERM_ALL) {
+			if (top)
+				fl->final = t;
+			else if (t->qual == '+')
+				flat_no(L, fl, nd->domain, t, "+all in an "
+					"included record matches every client");
+			return;
+		}
+		if (t->qual != '+') {
+			flat_no(L, fl, nd->domain, t, "only + terms can be "
+				"flattened into a list");
+			continue;
+		}
+		switch (t->type) {
+		case SPFC_TERM_IP4:
+		case SPFC_TERM_IP6:
+			flat_add(L, fl, &t->addr, t->bits);
+			break;
+		case SPFC_TERM_A:
+		case SPFC_TERM_MX:
+			if (!t->target || !t->resolved || t->bad_target)
+				flat_no(L, fl, nd->domain, t,
+					t->target ? "not looked up"
+						  : "depends on the client or "
+						    "sender (macros)");
+			else if (rc_failed(t->rc) || rc_failed(t->rc6) ||
+				 t->nmx > MX_LIMIT)
+				flat_no(L, fl, nd->domain, t, "its lookups "
+					"failed");
+			else
+				flat_hosts(L, fl, t);
+			break;
+		case SPFC_TERM_INCLUDE:
+			if (!t->child)
+				flat_no(L, fl, nd->domain, t,
+					t->target ? "not looked up"
+						  : "depends on the client or "
+						    "sender (macros)");
+			else
+				flatten_node(L, fl, t->child, 0);
+			break;
+		case SPFC_TERM_PTR:
+			flat_no(L, fl, nd->domain, t, "depends on the client's "
+				"reverse DNS");
+			break;
+		case SPFC_TERM_EXISTS:
+			flat_no(L, fl, nd->domain, t, "depends on the client "
+				"(exists)");
+			break;
+		default:
+			break;
+		}
+	}
+	if (nd->all < 0 && nd->redirect >= 0) {
+		const struct lterm *t = &nd->terms[nd->redirect];
+
+		if (!t->child) {
+			flat_no(L, fl, nd->domain, t,
+				t->target ? "not looked up"
+					  : "depends on the client or sender "
+					    "(macros)");
+			return;
+		}
+		if (top)
+			fl->redirected = 1;
+		flatten_node(L, fl, t->child, top);
+	}
+}
+
+static int range_cmp(const void *pa, const void *pb)
+{
+	const struct range *a = pa, *b = pb;
+	int c;
+
+	if (a->family != b->family)
+		return a->family - b->family;
+	c = memcmp(a->lo, b->lo, sizeof a->lo);
+	return c ? c : memcmp(a->hi, b->hi, sizeof a->hi);
+}
+
+/* x + 1 over nb bytes; 1 when it wrapped to zero. */
+static int inc(unsigned char *x, size_t nb)
+{
+	size_t i = nb;
+
+	while (i > 0) {
+		i--;
+		if (++x[i] != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Sort, then merge overlapping and adjacent ranges. */
+void flat_merge(struct flat *fl)
+{
+	size_t i, out = 0;
+
+	if (fl->n == 0)
+		return;
+	qsort(fl->v, fl->n, sizeof *fl->v, range_cmp);
+	for (i = 1; i < fl->n; i++) {
+		struct range *cur = &fl->v[out], *nx = &fl->v[i];
+		size_t nb = fam_bytes(cur->family);
+		unsigned char next[16];
+		int wrap;
+
+		memcpy(next, cur->hi, sizeof next);
+		wrap = inc(next, nb);
+		if (nx->family == cur->family &&
+		    (wrap || memcmp(nx->lo, next, nb) <= 0)) {
+			if (memcmp(nx->hi, cur->hi, nb) > 0)
+				memcpy(cur->hi, nx->hi, sizeof cur->hi);
+			continue;
+		}
+		fl->v[++out] = *nx;
+	}
+	fl->n = out + 1;
+}
+
+/* Append the CIDR networks that cover [r->lo, r->hi] exactly, as
+ * " ip4:..." / " ip6:..." terms; a single address without its /32 or
+ * /128 unless full. */
+static void range_terms(const struct range *r, spfc_buf *b, int full)
+{
+	size_t nb = fam_bytes(r->family), width = nb * 8, p, k;
+	unsigned char lo[16], end[16];
+	char txt[SPFC_ADDR_TEXT_MAX], num[24];
+
+	memcpy(lo, r->lo, sizeof lo);
+	for (;;) {
+		for (p = 0; p <= width; p++) {
+			int ok = 1;
+
+			memcpy(end, lo, sizeof end);
+			for (k = p; k < width && ok; k++) {
+				unsigned char m = (unsigned char)(0x80 >> (k % 8));
+
+				if (lo[k / 8] & m)
+					ok = 0;
+				end[k / 8] |= m;
+			}
+			if (ok && memcmp(end, r->hi, nb) <= 0)
+				break;
+		}
+		{
+			spfc_addr a;
+
+			memset(&a, 0, sizeof a);
+			a.family = r->family;
+			memcpy(a.b, lo, nb);
+			spfc_addr_format(&a, txt, sizeof txt);
+		}
+		spfc_buf_adds(b, r->family == 4 ? " ip4:" : " ip6:");
+		spfc_buf_adds(b, txt);
+		if (p != width || full) {
+			spfc_buf_addc(b, '/');
+			spfc_buf_adds(b, utoa(p, num));
+		}
+		if (memcmp(end, r->hi, nb) >= 0)
+			break;
+		memcpy(lo, end, sizeof lo);
+		if (inc(lo, nb))
+			break;
+	}
+}
+
+/* Split text into character-strings of at most 255 bytes, each ending
+ * after a space where it must be cut.  Returns the number of strings;
+ * cuts[] (if not NULL) receives the end of each. */
+size_t split_strings(const char *s, size_t len, size_t *cuts,
+		     size_t maxcuts)
+{
+	size_t st = 0, n = 0;
+
+	while (len - st > STRING_MAX) {
+		size_t k = st + STRING_MAX;
+
+		while (k > st && s[k - 1] != ' ')
+			k--;
+		if (k == st)
+			k = st + STRING_MAX;	/* no space: cut anyway */
+		if (cuts && n < maxcuts)
+			cuts[n] = k;
+		n++;
+		st = k;
+	}
+	if (cuts && n < maxcuts)
+		cuts[n] = len;
+	return n + 1;
+}
+
+/* Build the candidate record and its size in a TXT answer at the
+ * linted domain, next to the other TXT records there. */
+void flat_candidate(struct lint *L, struct flat *fl)
+{
+	spfc_buf b, nets;
+	size_t i, answer, per;
+	const struct answer *a = cache_find(L, L->top, SPFC_RR_TXT);
+	const struct node *root = L->root;
+
+	spfc_buf_init(&b, OUT_MAX);
+	spfc_buf_init(&nets, OUT_MAX);
+	for (i = 0; i < fl->n; i++)
+		range_terms(&fl->v[i], &nets, 0);
+	spfc_buf_adds(&b, "v=spf1");
+	spfc_buf_add(&b, spfc_buf_str(&nets), nets.len);
+	if (fl->final) {
+		spfc_buf_addc(&b, ' ');
+		spfc_buf_add(&b, fl->final->text, fl->final->len);
+	}
+	if (!fl->redirected && root->exp >= 0) {
+		spfc_buf_addc(&b, ' ');
+		spfc_buf_add(&b, root->terms[root->exp].text,
+			     root->terms[root->exp].len);
+	}
+	if (b.err || nets.err) {
+		L->nomem = 1;	/* or past OUT_MAX: no report either way */
+	} else {
+		fl->len = b.len;
+		fl->nstrings = split_strings(b.data, b.len, NULL, 0);
+		fl->record = spfc_buf_take(&b);
+		if (!fl->record)
+			L->nomem = 1;
+		answer = WIRE_HEADER + strip_dot(L->top, strlen(L->top)) + 2 +
+			 WIRE_QFIXED + WIRE_RRFIXED + fl->len + fl->nstrings;
+		for (i = 0; a && a->rcode == SPFC_DNS_OK && i < a->count; i++)
+			if (!spfc_record_is_spf(a->rr[i].text, a->rr[i].len))
+				answer += WIRE_RRFIXED + a->rr[i].len +
+					  a->rr[i].nstrings;
+		fl->answer = answer;
+		fl->fits = answer <= UDP_MAX;
+	}
+	/* Records of "v=spf1 <nets> ~all" at a name as long as the domain
+	 * plus "_spfNN.", within the RFC 7208 §3.4 advice of 450 bytes. */
+	per = ADVISED_MAX - strip_dot(L->top, strlen(L->top)) - 7 -
+	      strlen("v=spf1 ~all");
+	fl->includes = (unsigned)((nets.len + per - 1) / per);
+	spfc_buf_free(&b);
+	spfc_buf_free(&nets);
+}
+
+void flat_free(struct flat *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->nno; i++) {
+		free(fl->no[i].domain);
+		free(fl->no[i].term);
+		free(fl->no[i].msg);
+	}
+	free(fl->no);
+	free(fl->v);
+	free(fl->record);
+}
+
+/* ---- Pieces of the flatten output (text and JSON) -------------------- */
+
+void range_list(const struct flat *fl, int family, spfc_buf *b,
+		int full)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		if (fl->v[i].family == family)
+			range_terms(&fl->v[i], b, full);
+}
+
+/* The candidate record as quoted character-strings. */
+void quoted_strings(const struct flat *fl, spfc_buf *b,
+		    const char *sep)
+{
+	size_t cuts[RECORD_MAX / STRING_MAX + 2], n, i, st = 0;
+
+	n = split_strings(fl->record, fl->len, cuts,
+			  sizeof cuts / sizeof cuts[0]);
+	if (n > sizeof cuts / sizeof cuts[0])
+		n = sizeof cuts / sizeof cuts[0];	/* never: it fits */
+	for (i = 0; i < n; i++) {
+		if (i)
+			spfc_buf_adds(b, sep);
+		spfc_buf_addc(b, '"');
+		spfc_buf_add(b, fl->record + st, cuts[i] - st);
+		spfc_buf_addc(b, '"');
+		st = cuts[i];
+	}
+}
