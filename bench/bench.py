@@ -43,7 +43,7 @@ PY_DAEMON = "/usr/bin/policyd-spf"
 PERL_DAEMON = "/usr/sbin/postfix-policyd-spf-perl"
 SLOW_DELAY_MS = 2.0
 FLAT_GROWTH_KB = 256      # same bound as tests/soak/run-soak.py
-RSS_LIMIT_KB = 4096       # BRIEF: resident memory <= 4 MiB
+RSS_LIMIT_KB = 4096       # project target: resident memory <= 4 MiB
 FIRST_ANSWER_LIMIT_MS = 5.0
 QUICK_OUTPUT = "/tmp/spfc-bench-quick"   # a smoke run does not replace bench/RESULTS.md
 
@@ -556,9 +556,9 @@ def targets(b):
         "%s vs >= %s req/s" % (fmt_num(s["rate"]), fmt_num(0.5 * c["rate"])))
     for w in ("warm C=8", "cold C=8"):
         s, e, p = find(res, w, "spfc"), find(res, w, "spf-engine"), find(res, w, "perl")
-        add("%s: req/s >= 100x spf-engine (BRIEF)" % w, s["rate"] >= 100 * e["rate"],
+        add("%s: req/s >= 100x spf-engine (project target)" % w, s["rate"] >= 100 * e["rate"],
             "%.0fx" % (s["rate"] / e["rate"]))
-        add("%s: req/s >= 20x the Perl daemon (BRIEF)" % w, s["rate"] >= 20 * p["rate"],
+        add("%s: req/s >= 20x the Perl daemon (project target)" % w, s["rate"] >= 20 * p["rate"],
             "%.0fx" % (s["rate"] / p["rate"]))
     return out
 

@@ -3,8 +3,8 @@
  *
  * What it is for: Postfix sends one request per recipient with the same
  * `instance` for one message; spf-engine checks once per message and then
- * answers later recipients from what it decided (reference §1.5).  This
- * cache keeps that decision, bounded (BRIEF difference 4): at most
+ * answers later recipients from what it decided.  This
+ * cache keeps that decision, bounded (policyd-spf(8), DIFFERENCES 4): at most
  * CACHE_MAX_ENTRIES instances, least recently used dropped first, each
  * text at most CACHE_TEXT_MAX bytes -- memory stays flat over any number
  * of messages.  Knows nothing of SPF or of the protocol.

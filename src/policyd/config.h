@@ -7,7 +7,7 @@
  * configuration file unchanged -- same option names, values and defaults --
  * with a strict, clear parser: booleans mean what they say, a value may
  * contain '=', unknown names and bad values are reported with their line
- * number (BRIEF difference 2).  It owns the config struct and its strings;
+ * number (policyd-spf(8), DIFFERENCES 2).  It owns the config struct and its strings;
  * it knows nothing of SPF evaluation, DNS or the policy protocol.
  *
  * How it fails: config_load() never aborts on a bad line; it records every

@@ -4,9 +4,10 @@
  * fields of skipped clients, and the Reason_Message of rejects.
  *
  * What it is for: byte-for-byte compatible header and reply text, built
- * in one place (reference §1.6).  Outside text (HELO names, senders,
- * recipients, explanations) is sanitized on the way in (BRIEF difference
- * 1): printable ASCII only, bounded, never CR or LF.  Pure functions on
+ * in one place (the transcripts of tests/golden hold spf-engine's own).
+ * Outside text (HELO names, senders, recipients, explanations) is
+ * sanitized on the way in (policyd-spf(8), DIFFERENCES 1): printable
+ * ASCII only, bounded, never CR or LF.  Pure functions on
  * spfc_buf; knows nothing of DNS, sockets or the configuration file.
  */
 #ifndef POLICYD_RENDER_H

@@ -6,7 +6,7 @@ on the same stream of Postfix policy requests, one process of each per
 configuration in configs/, inside a network namespace whose only name server
 is an unbound serving zone.txt (run-compat.sh sets that up). Every answer of
 ours must equal spf-engine's, except where one of the deliberate differences
-of the product brief applies; each of those is a named rule below, and every
+of policyd-spf(8) (DIFFERENCES FROM SPF-ENGINE) applies; each of those is a named rule below, and every
 use of a rule is counted. Anything else is a failure, printed with the
 configuration, the request and both answers.
 
@@ -470,8 +470,8 @@ class Zone:
 
 
 # --------------------------------------------------------------------------
-# The deliberate differences (BRIEF, "Compatible by default, better on
-# purpose"), one rule each.
+# The deliberate differences (policyd-spf(8), DIFFERENCES FROM SPF-ENGINE;
+# rule dN is difference N), one rule each.
 # --------------------------------------------------------------------------
 ERROR_DETAIL = re.compile(r'(SPF (?:Permanent|Temporary) Error: )')
 TEMP_MARK = re.compile(r'Received-SPF: Temperror |spf=temperror |'
