@@ -23,21 +23,23 @@
 #                 server (--dns) that takes the query and never answers,
 #                 smtpd_policy_service_timeout=2s;
 #   2606 nonexistent  check_policy_service unix:private/nonexistent, a
-#                 listen-mode socket that is not there.
+#                 listen-mode socket that is not there;
+#   2607 noaccess a listen-mode daemon (started as root, --socket-owner
+#                 nobody) whose socket smtpd, user postfix, may not use.
 # For each, swaks sends one recipient from a documentation address
 # (XCLIENT) and the test checks that RCPT gets Postfix's
 # smtpd_policy_service_default_action, 451 4.3.5, and that the instance's
 # log has the documented lines, each as often as smtpd's default
 # smtpd_policy_service_try_limit (2) makes them, the reject logged by the
-# same smtpd process.  The six transactions run side by side.
+# same smtpd process.  The transactions run side by side.
 #
-# How it fails: exit 77 (skipped) when not root or when ip, postfix, swaks,
-# setpriv or python3 is missing; exit 1 with the swaks transcripts and the
-# Postfix log when a reply or a log line is not the documented one, or
-# Postfix does not come up.  Everything is cleaned up on every exit
-# (trap): Postfix, every process left in the namespace (spawn(8) and the
-# services it started, the silent name server), the namespace, the
-# temporary directory (kept when SPFC_E2E_KEEP=1).
+# How it fails: exit 77 (skipped) when not root or when ip, postfix, swaks
+# or python3 is missing; exit 1 with the swaks transcripts and the Postfix
+# log when a reply or a log line is not the documented one, or a server
+# does not come up.  Everything is cleaned up on every exit (trap):
+# Postfix, every process left in the namespace (spawn(8) and the services
+# it started, the silent name server, the listen-mode daemon), the
+# namespace, the temporary directory (kept when SPFC_E2E_KEEP=1).
 
 set -u
 
@@ -51,7 +53,7 @@ export PATH
 READY_TENTHS=150
 # The listeners and their policy services (see above).
 SCENARIOS="2601:nopath 2602:noexec 2603:noconf 2604:silent 2605:slowdns
-	2606:nonexistent"
+	2606:nonexistent 2607:noaccess"
 # What every failure answers, smtpd_policy_service_default_action.
 REPLY='451 4\.3\.5 <alice@rcpt\.example>: Recipient address rejected: Server configuration problem'
 
@@ -66,7 +68,7 @@ fail() {
 }
 
 [ "$(id -u)" -eq 0 ] || skip "must run as root (network namespace, Postfix)"
-for tool in ip postfix swaks setpriv /usr/bin/python3; do
+for tool in ip postfix swaks /usr/bin/python3; do
 	command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
 done
 [ -x "$policyd" ] || fail "$policyd is not an executable"
@@ -84,7 +86,7 @@ cleanup() {
 	fi
 	# What is left in the namespace was started by this test: spawn(8),
 	# the services it started (the sleeping ones above all), the name
-	# server.
+	# server, the listen-mode daemon.
 	if ip netns list 2>/dev/null | grep -q "^$ns\\b"; then
 		i=0
 		while [ "$i" -lt 50 ]; do
@@ -249,6 +251,17 @@ if ! inns postfix -c "$tmp/etc" start >"$tmp/postfix-start.log" 2>&1; then
 	fail "postfix start failed"
 fi
 postfix_started=1
+
+# A listen-mode daemon whose socket smtpd (user postfix) may not use:
+# nobody's, mode 0660, group root.  Not through inns (see above).
+ip netns exec "$ns" "$tmp/bin/policyd-spf" --listen "unix:$tmp/queue/private/noaccess" \
+	--socket-owner nobody "$tmp/etc/default.conf" >"$tmp/noaccess.log" 2>&1 &
+disown $!
+if ! wait_until test -S "$tmp/queue/private/noaccess"; then
+	cat "$tmp/noaccess.log" >&2
+	fail "policyd-spf --listen unix:$tmp/queue/private/noaccess did not start"
+fi
+
 for s in $SCENARIOS; do
 	if ! wait_until probe_tcp "${s%%:*}"; then
 		cat "$tmp/maillog" >&2 2>/dev/null
@@ -345,6 +358,9 @@ smtpd slowdns 2 "warning: problem talking to server private/slowdns: Connection 
 
 smtpd nonexistent 2 "warning: connect to private/nonexistent: No such file or directory"
 smtpd nonexistent 1 "warning: problem talking to server private/nonexistent: No such file or directory"
+
+smtpd noaccess 2 "warning: connect to private/noaccess: Permission denied"
+smtpd noaccess 2 "warning: problem talking to server private/noaccess: Permission denied"
 
 if [ "$errors" -ne 0 ]; then
 	for s in $SCENARIOS; do
