@@ -25,7 +25,9 @@
 #   2606 nonexistent  check_policy_service unix:private/nonexistent, a
 #                 listen-mode socket that is not there;
 #   2607 noaccess a listen-mode daemon (started as root, --socket-owner
-#                 nobody) whose socket smtpd, user postfix, may not use.
+#                 nobody) whose socket smtpd, user postfix, may not use;
+#   2608 badopt   spawn, argv= with an option policyd-spf does not know: it
+#                 exits 2, its usage on standard error as with noconf.
 # For each, swaks sends one recipient from a documentation address
 # (XCLIENT) and the test checks that RCPT gets Postfix's
 # smtpd_policy_service_default_action, 451 4.3.5, and that the instance's
@@ -53,7 +55,7 @@ export PATH
 READY_TENTHS=150
 # The listeners and their policy services (see above).
 SCENARIOS="2601:nopath 2602:noexec 2603:noconf 2604:silent 2605:slowdns
-	2606:nonexistent 2607:noaccess"
+	2606:nonexistent 2607:noaccess 2608:badopt"
 # What every failure answers, smtpd_policy_service_default_action.
 REPLY='451 4\.3\.5 <alice@rcpt\.example>: Recipient address rejected: Server configuration problem'
 
@@ -220,6 +222,8 @@ noconf    unix  -       n       n       -       0       spawn
   user=nobody argv=$tmp/bin/policyd-spf $tmp/etc/secret.conf
 silent    unix  -       n       n       -       0       spawn
   user=nobody argv=$tmp/bin/silent
+badopt    unix  -       n       n       -       0       spawn
+  user=nobody argv=$tmp/bin/policyd-spf --no-such-option $tmp/etc/default.conf
 slowdns   unix  -       n       n       -       0       spawn
   user=nobody argv=$tmp/bin/policyd-spf-slowdns --dns 127.0.0.1:5353 $tmp/etc/slow.conf
 EOF
@@ -350,6 +354,10 @@ smtpd noconf 2 "warning: premature end-of-input on private/noconf while reading 
 smtpd noconf 1 "warning: problem talking to server private/noconf: Connection reset by peer"
 # policyd-spf's own line went to smtpd (and syslog), not to this log.
 expect noconf 0 "not starting without its settings"
+
+spawn badopt 2 "warning: command $D/bin/policyd-spf exit status 2"
+smtpd badopt 2 "warning: premature end-of-input on private/badopt while reading input attribute name"
+smtpd badopt 1 "warning: problem talking to server private/badopt: Connection reset by peer"
 
 smtpd silent 2 "warning: problem talking to server private/silent: Connection timed out"
 
