@@ -16,6 +16,8 @@
  */
 #include "eval_int.h"
 
+#include <spfc/idn.h>
+
 #include "macro.h"
 #include "name.h"
 #include "reccache.h"
@@ -417,6 +419,27 @@ static const char *pick_pname(const struct spfc_check *c, const char *domain)
 	return "unknown";
 }
 
+/* RFC 8616 section 4: the U-labels of an expanded domain-spec (a UTF-8
+ * local part in %{l}, say) become A-labels before the lookup, and the
+ * result is truncated as RFC 7208 section 7.3 says.  A name that does not
+ * convert is kept as it is: its bytes outside ASCII make it an invalid
+ * name, as before.  NULL on overflow. */
+static char *idn_target(struct spfc_check *c)
+{
+	spfc_buf a;
+	char *out;
+
+	spfc_buf_init(&a, MACRO_MAX_OUT);
+	if (spfc_domain_to_ascii(c->xbuf.data, c->xbuf.len, &a) <= 0) {
+		spfc_buf_free(&a);
+		return eval_dupn(c, c->xbuf.data, c->xbuf.len);
+	}
+	name_truncate(&a);
+	out = eval_dupn(c, a.data, a.len);
+	spfc_buf_free(&a);
+	return out;
+}
+
 /* Expand a macro-string for `domain`; NULL on overflow. */
 static char *expand(struct spfc_check *c, const char *s, size_t n,
 		    const char *domain, unsigned flags)
@@ -436,6 +459,8 @@ static char *expand(struct spfc_check *c, const char *s, size_t n,
 	spfc_buf_reset(&c->xbuf);
 	if (macro_expand(s, n, &env, flags, &c->xbuf) < 0)
 		return NULL;
+	if (flags & MACRO_DOMAIN)
+		return idn_target(c);
 	return eval_dupn(c, c->xbuf.data, c->xbuf.len);
 }
 

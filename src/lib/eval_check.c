@@ -11,6 +11,8 @@
  */
 #include "eval_int.h"
 
+#include <spfc/idn.h>
+
 #include "macro.h"
 #include "name.h"
 
@@ -159,8 +161,51 @@ static int identity_ok(const char *s)
 	return 1;
 }
 
+/* RFC 8616 section 4: the identities' U-labels become A-labels before
+ * anything else sees them (the local part stays as it is).  *s is
+ * replaced by the converted text in b when there was something to
+ * convert; a name that does not convert stays, and is then not a valid
+ * domain (None).  -1 out of memory. */
+static int identity_to_ascii(const char **s, int mailbox, spfc_buf *b)
+{
+	int rc;
+
+	if (!*s)
+		return 0;
+	rc = mailbox ? spfc_mailbox_to_ascii(*s, strlen(*s), b)
+		     : spfc_domain_to_ascii(*s, strlen(*s), b);
+	if (rc > 0)
+		*s = spfc_buf_str(b);
+	return rc < 0 && b->err == SPFC_ENOMEM ? -1 : 0;
+}
+
+static spfc_status check_new(spfc_resolver *r, const spfc_options *o,
+			     const spfc_request *req, spfc_check **out);
+
 spfc_status spfc_check_new(spfc_resolver *r, const spfc_options *o,
 			   const spfc_request *req, spfc_check **out)
+{
+	spfc_request a = *req;
+	spfc_buf hb, sb;
+	spfc_status st;
+
+	*out = NULL;
+	if (!identity_ok(req->sender) || !identity_ok(req->helo))
+		return SPFC_EINVAL;
+	spfc_buf_init(&hb, 0);
+	spfc_buf_init(&sb, 0);
+	if (identity_to_ascii(&a.helo, 0, &hb) < 0 ||
+	    identity_to_ascii(&a.sender, 1, &sb) < 0)
+		st = SPFC_ENOMEM;
+	else
+		st = check_new(r, o, &a, out);
+	spfc_buf_free(&hb);
+	spfc_buf_free(&sb);
+	return st;
+}
+
+static spfc_status check_new(spfc_resolver *r, const spfc_options *o,
+			     const spfc_request *req, spfc_check **out)
 {
 	struct spfc_check *c;
 	const char *helo = req->helo ? req->helo : "";

@@ -29,15 +29,14 @@ static int ascii_only(const char *s, size_t len)
 	return 1;
 }
 
-int spfc_domain_to_ascii(const char *s, size_t len, spfc_buf *out)
+/* One run of bytes between ASCII dots that holds a byte outside ASCII:
+ * its A-label form (UTS #46 may map a character to a dot: several labels
+ * then).  -1 when libidn2 refuses it. */
+static int label_to_ascii(const char *s, size_t len, spfc_buf *out)
 {
 	char *in, *a = NULL;
 	int rc;
 
-	if (ascii_only(s, len))
-		return spfc_buf_add(out, s, len) < 0 ? -1 : 0;
-	if (len > IDN_INPUT_MAX || memchr(s, '\0', len))
-		return -1;
 	in = malloc(len + 1);
 	if (!in)
 		return -1;
@@ -49,9 +48,50 @@ int spfc_domain_to_ascii(const char *s, size_t len, spfc_buf *out)
 		idn2_free(a);
 		return -1;
 	}
-	rc = spfc_buf_adds(out, a) < 0 ? -1 : 1;
+	/* UTS #46 maps some characters to ASCII that is no part of a host
+	 * name (U+3000 IDEOGRAPHIC SPACE to a space, U+FF0F to '/'): what
+	 * comes out must be letters, digits, hyphens and dots */
+	for (rc = 0; a[rc]; rc++) {
+		char ch = a[rc];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.')) {
+			idn2_free(a);
+			return -1;
+		}
+	}
+	rc = spfc_buf_adds(out, a);
 	idn2_free(a);
 	return rc;
+}
+
+/* Label by label, so that ASCII labels ("_spf", a macro's output) stay
+ * exactly as they are and only the labels with other bytes meet IDNA. */
+int spfc_domain_to_ascii(const char *s, size_t len, spfc_buf *out)
+{
+	size_t mark = out->len, i = 0;
+
+	if (ascii_only(s, len))
+		return spfc_buf_add(out, s, len) < 0 ? -1 : 0;
+	if (len > IDN_INPUT_MAX || memchr(s, '\0', len))
+		return -1;
+	while (i <= len) {
+		size_t j = i;
+
+		while (j < len && s[j] != '.')
+			j++;
+		if (ascii_only(s + i, j - i) ? spfc_buf_add(out, s + i, j - i) < 0
+					     : label_to_ascii(s + i, j - i, out) < 0) {
+			spfc_buf_truncate(out, mark);
+			return -1;
+		}
+		if (j < len && spfc_buf_addc(out, '.') < 0) {
+			spfc_buf_truncate(out, mark);
+			return -1;
+		}
+		i = j + 1;
+	}
+	return 1;
 }
 
 int spfc_mailbox_to_ascii(const char *s, size_t len, spfc_buf *out)

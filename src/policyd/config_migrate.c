@@ -18,6 +18,8 @@
  */
 #include "config_int.h"
 
+#include "common/utf8.h"
+
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,34 +88,6 @@ static const char *const eng_policies[] = {
     "SPF_Not_Pass", "Softfail", "Fail", "Null", "False", "No_Check",
 };
 
-/* Characters Python's str.strip() removes that spfc's ASCII strip keeps
- * (str.isspace() beyond ASCII), and the byte-order mark, which neither
- * strips; with their Unicode names for the note. */
-static const struct {
-	uint32_t cp;
-	const char *name;
-} wide_spaces[] = {
-    {0x85, "NEXT LINE"},
-    {0xA0, "NO-BREAK SPACE"},
-    {0x1680, "OGHAM SPACE MARK"},
-    {0x2000, "EN QUAD"},
-    {0x2001, "EM QUAD"},
-    {0x2002, "EN SPACE"},
-    {0x2003, "EM SPACE"},
-    {0x2004, "THREE-PER-EM SPACE"},
-    {0x2005, "FOUR-PER-EM SPACE"},
-    {0x2006, "SIX-PER-EM SPACE"},
-    {0x2007, "FIGURE SPACE"},
-    {0x2008, "PUNCTUATION SPACE"},
-    {0x2009, "THIN SPACE"},
-    {0x200A, "HAIR SPACE"},
-    {0x2028, "LINE SEPARATOR"},
-    {0x2029, "PARAGRAPH SEPARATOR"},
-    {0x202F, "NARROW NO-BREAK SPACE"},
-    {0x205F, "MEDIUM MATHEMATICAL SPACE"},
-    {0x3000, "IDEOGRAPHIC SPACE"},
-};
-
 #define BOM "\xef\xbb\xbf"
 
 static const struct eng_opt *eng_find(const char *name, size_t n)
@@ -127,54 +101,11 @@ static const struct eng_opt *eng_find(const char *name, size_t n)
 	return NULL;
 }
 
-/* One UTF-8 sequence at s (n bytes left): its code point and length, or
- * length 0 for a byte that does not start a valid sequence. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07u;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3fu);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-static const char *wide_space_name(uint32_t cp)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof wide_spaces / sizeof wide_spaces[0]; i++)
-		if (wide_spaces[i].cp == cp)
-			return wide_spaces[i].name;
-	return NULL;
-}
-
 /* Python's isspace() for one code point. */
 static int py_space(uint32_t cp)
 {
 	return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) ||
-	       (cp >= 0x1c && cp <= 0x1f) || wide_space_name(cp) != NULL;
+	       (cp >= 0x1c && cp <= 0x1f) || sc_utf8_wide_space(cp);
 }
 
 /* The first non-ASCII space in [s, s + n) that Python's strip() removes
@@ -186,9 +117,9 @@ static const char *py_strip(const char **s, size_t *n)
 	size_t len = *n, k;
 	uint32_t cp;
 
-	while (len && (k = utf8_next(p, len, &cp)) && py_space(cp)) {
-		if (cp >= 0x80 && !found)
-			found = wide_space_name(cp);
+	while (len && (k = sc_utf8_next(p, len, &cp)) && py_space(cp)) {
+		if (cp >= 0x80)
+			found = "";
 		p += k, len -= k;
 	}
 	while (len) {
@@ -197,32 +128,16 @@ static const char *py_strip(const char **s, size_t *n)
 
 		while (back < len && back < 4 && (p[len - back] & 0xc0) == 0x80)
 			back++;
-		k = utf8_next(p + len - back, back, &cp);
+		k = sc_utf8_next(p + len - back, back, &cp);
 		if (k != back || !py_space(cp))
 			break;
-		if (cp >= 0x80 && !found)
-			found = wide_space_name(cp);
+		if (cp >= 0x80)
+			found = "";
 		len -= back;
 	}
 	*s = (const char *)p;
 	*n = len;
 	return found;
-}
-
-/* Is the line valid UTF-8 (what spf-engine's open() needs)? */
-static int utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t k;
-
-	while (n) {
-		k = utf8_next(p, n, &cp);
-		if (!k)
-			return 0;
-		p += k, n -= k;
-	}
-	return 1;
 }
 
 /* Python int() of a stripped value: sign, decimal digits (ASCII or
@@ -243,7 +158,7 @@ static int py_int(const char *s, size_t n, long long *v)
 	while (n) {
 		int d;
 
-		k = utf8_next(p, n, &cp);
+		k = sc_utf8_next(p, n, &cp);
 		if (k == 0)
 			return 0;
 		if (cp == '_' && digits && !under) {
@@ -535,7 +450,7 @@ static void space_note(struct notes *ns, const char *which, const char *s,
 	end(b);
 }
 
-/* "U+XXXX NAME" into buf for space_note. */
+/* "XXXX NAME" of the first non-ASCII space in the line, for space_note. */
 static const char *cp_label(char *buf, size_t size, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -543,14 +458,11 @@ static const char *cp_label(char *buf, size_t size, const char *s, size_t n)
 	size_t k;
 
 	while (n) {
-		k = utf8_next(p, n, &cp);
+		k = sc_utf8_next(p, n, &cp);
 		if (!k)
 			break;
-		if (cp >= 0x80 && wide_space_name(cp)) {
-			snprintf(buf, size, "%04X %s", (unsigned)cp,
-				 wide_space_name(cp));
-			return buf;
-		}
+		if (sc_utf8_wide_space(cp))
+			return sc_utf8_label(cp, buf, size) + 2; /* past "U+" */
 		p += k, n -= k;
 	}
 	snprintf(buf, size, "?");
@@ -562,7 +474,7 @@ static void one_line(struct notes *ns, const char *s, size_t n)
 	const char *es = s, *name, *value, *eq, *eq2;
 	size_t en = n, nlen, vlen;
 	const struct eng_opt *e;
-	char label[64];
+	char label[SC_UTF8_LABEL_MAX];
 
 	/* spf-engine: comment first, then Python's strip */
 	{
@@ -669,7 +581,7 @@ size_t config_migration(const char *path, spfc_buf *out)
 			end(b);
 			continue;
 		}
-		if (!utf8_valid(s, n)) {
+		if (!sc_utf8_valid(s, n)) {
 			spfc_buf *b = note(&ns);
 
 			spfc_buf_adds(b, "not UTF-8: spf-engine stops reading "

@@ -8,6 +8,8 @@
  */
 #include "intake.h"
 
+#include <spfc/idn.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,25 +48,45 @@ static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
 		 char **block, size_t *cap, char **room, int *bad)
 {
 	const struct proto_attr *a[A_N] = { 0 };
+	const char *val[A_N] = { 0 };
+	size_t len[A_N] = { 0 };
+	spfc_buf conv[A_N];
 	size_t i, total = extra;
 	char *p;
-	int k;
+	int k, rc = -1;
 
 	for (i = 0; i < q->nattrs; i++) {
 		k = wanted(q->attrs[i].name);
 		if (k >= 0)
 			a[k] = &q->attrs[i];
 	}
-	for (k = 0; k < A_N; k++)
-		if (a[k])
-			total += (a[k]->vlen + 1) *
-				 (k == A_CLIENT || k == A_HELO || k == A_SENDER ? 2 : 1);
+	for (k = 0; k < A_N; k++) {
+		spfc_buf_init(&conv[k], 0);
+		if (!a[k])
+			continue;
+		val[k] = a[k]->value;
+		len[k] = a[k]->vlen;
+		if (memchr(val[k], '\0', len[k]))
+			*bad = 1;
+		/* RFC 8616: the HELO name and the sender's domain in A-label
+		 * form, for the checks, the header and the log alike (one
+		 * that does not convert stays, and is not a valid domain) */
+		if ((k == A_HELO &&
+		     spfc_domain_to_ascii(val[k], len[k], &conv[k]) > 0) ||
+		    (k == A_SENDER &&
+		     spfc_mailbox_to_ascii(val[k], len[k], &conv[k]) > 0)) {
+			val[k] = conv[k].data;
+			len[k] = conv[k].len;
+		}
+		total += (len[k] + 1) *
+			 (k == A_CLIENT || k == A_HELO || k == A_SENDER ? 2 : 1);
+	}
 	if (total > *cap) {	/* else the job's block is reused */
 		free(*block);
 		*cap = 0;
 		*block = malloc(total);
 		if (!*block)
-			return -1;
+			goto out;
 		*cap = total;
 	}
 	p = *block;
@@ -72,14 +94,17 @@ static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
 		out[k] = NULL;
 		if (!a[k])
 			continue;
-		if (memchr(a[k]->value, '\0', a[k]->vlen))
-			*bad = 1;
 		out[k] = p;
-		memcpy(p, a[k]->value, a[k]->vlen + 1);
-		p += a[k]->vlen + 1;
+		memcpy(p, val[k], len[k]);
+		p[len[k]] = '\0';
+		p += len[k] + 1;
 	}
 	*room = p;
-	return 0;
+	rc = 0;
+out:
+	for (k = 0; k < A_N; k++)
+		spfc_buf_free(&conv[k]);
+	return rc;
 }
 
 /* Copy n bytes of s into the room of the block. */

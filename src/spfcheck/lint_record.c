@@ -15,9 +15,11 @@
 #include <spfc/resolver.h>
 #include <spfc/spfc.h>
 
+#include "common/utf8.h"
 #include "json.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,15 +28,29 @@
 
 /* Bytes no term may hold, named before anything else is said about the
  * term; NULL when there are none. */
-static const char *bad_byte(const char *s, size_t n)
+static const char *bad_byte(const char *s, size_t n, size_t pos)
 {
+	static char why[SC_UTF8_LABEL_MAX + 48];
+	char label[SC_UTF8_LABEL_MAX];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
 
-		if (c >= 0x80)
-			return "non-ASCII byte";
+		if (c >= 0x80) {
+			/* name it: a full-width letter or a space pasted from
+			 * a word processor looks like ASCII */
+			if (sc_utf8_next((const unsigned char *)s + i, n - i, &cp))
+				snprintf(why, sizeof why, "%s at position %zu",
+					 sc_utf8_label(cp, label, sizeof label),
+					 pos + i);
+			else
+				snprintf(why, sizeof why,
+					 "byte 0x%02X (not UTF-8) at position %zu",
+					 (unsigned)c, pos + i);
+			return why;
+		}
 		if (c == 0)
 			return "NUL byte";
 		if (c < 0x20 || c == 0x7f)
@@ -190,7 +206,7 @@ int parse_record(struct lint *L, struct node *nd)
 		t->macros = spfc_record_term_macros(nd->rec, i);
 		switch (t->type) {
 		case SPFC_TERM_INVALID:
-			why = bad_byte(t->text, t->len);
+			why = bad_byte(t->text, t->len, t->pos);
 			if (!why)
 				why = syntax_words(L, spfc_record_term_error(
 							      nd->rec, i),

@@ -16,11 +16,14 @@
  */
 #include <spfc/buf.h>
 #include <spfc/cares.h>
+#include <spfc/idn.h>
 #include <spfc/header.h>
 #include <spfc/resolver.h>
 #include <spfc/spfc.h>
 #include <spfc/zone.h>
 
+#include "common/ascii.h"
+#include "common/utf8.h"
 #include "json.h"
 #include "lint.h"
 
@@ -137,6 +140,7 @@ struct args {
 	int trace;
 	int json;
 	const char *lint;	/* --lint DOMAIN: the publisher's mode */
+	spfc_buf idn_lint, idn_sender, idn_helo; /* A-label forms, when made */
 	int flatten;
 };
 
@@ -149,6 +153,141 @@ static int has_bad_bytes(const char *s)
 
 		if (c < 0x20 || c >= 0x7f)
 			return 1;
+	}
+	return 0;
+}
+
+/* 1 when s holds a control byte or DEL (a UTF-8 local part may hold
+ * other bytes outside ASCII: RFC 6531, RFC 8616). */
+static int has_control_bytes(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* Name the first character outside ASCII of s, with its position (from
+ * 1, in characters), into buf. */
+static const char *first_wide(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char label[SC_UTF8_LABEL_MAX];
+	size_t n = strlen(s), k, pos = 1;
+	uint32_t cp;
+
+	while (n) {
+		k = sc_utf8_next(p, n, &cp);
+		if (k == 0) {
+			snprintf(buf, size, "byte 0x%02X (not UTF-8) at position %zu",
+				 (unsigned)*p, pos);
+			return buf;
+		}
+		if (cp >= 0x80) {
+			snprintf(buf, size, "%s at position %zu",
+				 sc_utf8_label(cp, label, sizeof label), pos);
+			return buf;
+		}
+		p += k, n -= k, pos++;
+	}
+	snprintf(buf, size, "no character outside ASCII");
+	return buf;
+}
+
+/* A name from the command line in the form the checks use (RFC 8616):
+ * U-labels become A-labels, kept in keep.  Control bytes, bytes that are
+ * not UTF-8 and names IDNA 2008 cannot write in ASCII are refused, the
+ * character named.  0, or -1 after complaining. */
+static int arg_to_ascii(const char *opt, const char **v, int mailbox,
+			spfc_buf *keep)
+{
+	char what[160], where[96];
+	int rc;
+
+	if (has_control_bytes(*v)) {
+		snprintf(what, sizeof what, "%s holds a control or 8-bit byte", opt);
+		complain(what, *v);
+		return -1;
+	}
+	if (!sc_utf8_valid(*v, strlen(*v))) {
+		snprintf(what, sizeof what, "%s holds %s", opt,
+			 first_wide(*v, where, sizeof where));
+		complain(what, *v);
+		return -1;
+	}
+	spfc_buf_init(keep, 0);
+	rc = mailbox ? spfc_mailbox_to_ascii(*v, strlen(*v), keep)
+		     : spfc_domain_to_ascii(*v, strlen(*v), keep);
+	if (rc < 0) {
+		snprintf(what, sizeof what,
+			 "%s is not a domain name IDNA 2008 can write in ASCII "
+			 "(%s)", opt, first_wide(*v, where, sizeof where));
+		complain(what, *v);
+		return -1;
+	}
+	if (rc > 0)
+		*v = spfc_buf_str(keep);
+	return 0;
+}
+
+/* "(try --lint NAME)" for the n bytes at s, when they are a plausible
+ * printable name; "" otherwise. */
+static const char *try_name(const char *s, size_t n, char *buf, size_t size)
+{
+	size_t i;
+
+	if (n == 0 || n > 253)
+		return "";
+	for (i = 0; i < n; i++)
+		if (!sc_is_alnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '-' &&
+		    s[i] != '_')
+			return "";
+	snprintf(buf, size, " (try --lint %.*s)", (int)n, s);
+	return buf;
+}
+
+/* --lint given something that is not a domain name but that people paste
+ * for one (the record itself, with or without its quotes, an e-mail
+ * address, a URL): say what it looks like and what is wanted.  1 after
+ * complaining, 0 otherwise. */
+static int lint_hint(const char *s)
+{
+	const char *at = strrchr(s, '@'), *scheme = strstr(s, "://");
+	char what[400], hint[300];
+	const char *p;
+
+	for (p = s; *p == ' ' || *p == '"' || *p == '\''; p++)
+		;
+	if (sc_prefix_nocase(p, strlen(p), "v=spf1")) {
+		complain("--lint wants the domain name that publishes the SPF "
+			 "record, not the record itself (spfcheck --lint "
+			 "example.com checks the record example.com publishes); "
+			 "got", s);
+		return 1;
+	}
+	if (scheme) {
+		const char *h = scheme + 3;
+		size_t n = strcspn(h, "/:?#");
+
+		snprintf(what, sizeof what, "--lint wants a domain name, not a "
+			 "URL%s; got", try_name(h, n, hint, sizeof hint));
+		complain(what, s);
+		return 1;
+	}
+	if (at) {
+		snprintf(what, sizeof what, "--lint wants a domain name, not an "
+			 "e-mail address: the part after '@'%s; got",
+			 try_name(at + 1, strlen(at + 1), hint, sizeof hint));
+		complain(what, s);
+		return 1;
+	}
+	if (*s == '"' || *s == '\'' || strchr(s, '/')) {
+		complain("--lint wants a domain name (such as example.com), "
+			 "without quotes or slashes; got", s);
+		return 1;
 	}
 	return 0;
 }
@@ -288,7 +427,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 		complain("--dns and --zone exclude each other", NULL);
 		return EXIT_USAGE;
 	}
-	if (a->sender && has_bad_bytes(a->sender)) {
+	if (a->lint && !has_control_bytes(a->lint) && (lint_hint(a->lint) ||
+			arg_to_ascii("--lint", &a->lint, 0, &a->idn_lint)))
+		return EXIT_USAGE;
+	if (a->sender && arg_to_ascii("--sender", &a->sender, 1, &a->idn_sender))
+		return EXIT_USAGE;
+	if (a->helo && arg_to_ascii("--helo", &a->helo, 0, &a->idn_helo))
+		return EXIT_USAGE;
+	if (a->sender && has_control_bytes(a->sender)) {
 		complain("--sender holds a control or 8-bit byte", a->sender);
 		return EXIT_USAGE;
 	}
@@ -539,5 +685,8 @@ done:
 	spfc_zone_free(zone);
 	spfc_buf_free(&header);
 	spfc_buf_free(&out);
+	spfc_buf_free(&a.idn_lint);
+	spfc_buf_free(&a.idn_sender);
+	spfc_buf_free(&a.idn_helo);
 	return rc;
 }

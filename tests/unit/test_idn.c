@@ -51,6 +51,12 @@ int main(void)
 	/* non-transitional: sharp s stays */
 	CHECK_STR(dom("stra\xc3\x9f" "e.example", &rc), "xn--strae-oqa.example");
 
+	/* label by label: ASCII labels of a macro's output stay as they are */
+	CHECK_STR(dom("_spf.b\xc3\xbc" "cher.Example", &rc),
+		  "_spf.xn--bcher-kva.Example");
+	CHECK_STR(dom("j\xc3\xbcrgen._l.x.example", &rc),
+		  "xn--jrgen-kva._l.x.example");
+	CHECK_STR(dom("b\xc3\xbc" "cher.example.", &rc), "xn--bcher-kva.example.");
 	/* ASCII is not touched, whatever it is */
 	CHECK_STR(dom("Mail.Example.COM", &rc), "Mail.Example.COM");
 	CHECK(rc == 0);
@@ -65,6 +71,10 @@ int main(void)
 	 * it looks like, so writing one in does not escape a Fail */
 	CHECK_STR(dom("a\xe2\x80\x8b" "b.example", &rc), "ab.example");
 	CHECK_STR(dom("\xe2\x98\x83.example", &rc), "(refused)");	/* U+2603 */
+	/* mapped to ASCII that is no host name: U+3000 to a space,
+	 * U+FF0F to '/' */
+	CHECK_STR(dom("exa\xe3\x80\x80mple.com", &rc), "(refused)");
+	CHECK_STR(dom("a\xef\xbc\x8f" "b.example", &rc), "(refused)");
 	memset(big, 'a', sizeof big);
 	memcpy(big, "\xc3\xbc", 2);
 	big[sizeof big - 1] = '\0';
