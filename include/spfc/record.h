@@ -158,6 +158,10 @@ spfc_status spfc_record_term_expand(const spfc_record *r, size_t i,
  * others.  The evaluator counts with it. */
 unsigned spfc_term_lookups(spfc_term_kind kind);
 
+/* The kind's name: the mechanism's ("mx"), "redirect", "exp", "modifier"
+ * for another modifier, "invalid". */
+const char *spfc_term_kind_name(spfc_term_kind kind);
+
 /* ---- Around records ----------------------------------------------- */
 
 /* Check the syntax of an explanation, the TXT text an exp= modifier

@@ -66,6 +66,13 @@ int sc_streq_nocase(const char *a, const char *b);
 /* 1 when s[0..len) starts with the C string prefix, ignoring ASCII case. */
 int sc_prefix_nocase(const char *s, size_t len, const char *prefix);
 
+/* The length of a name without its one trailing dot (a fully qualified
+ * "example.com." is the same name as "example.com"). */
+static inline size_t sc_strip_dot(const char *s, size_t len)
+{
+	return (len > 0 && s[len - 1] == '.') ? len - 1 : len;
+}
+
 /* 1 when the C string s contains the C string needle, ignoring ASCII
  * case (an empty needle is contained in every string). */
 int sc_contains_nocase(const char *s, const char *needle);

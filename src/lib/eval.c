@@ -18,6 +18,7 @@
 
 #include <spfc/idn.h>
 
+#include "common/ascii.h"
 #include "macro.h"
 #include "name.h"
 #include "reccache.h"
@@ -33,25 +34,20 @@ static void emit_limit(struct spfc_check *c, spfc_limit which);
 
 static void unlink_lookup(struct spfc_check *c, struct lookup *l)
 {
-	if (l->prev)
-		l->prev->next = l->next;
-	else
-		c->live = l->next;
-	if (l->next)
-		l->next->prev = l->prev;
+	sc_list_unlink(&c->live, &l->node);
 	c->outstanding--;
 }
 
 void eval_lookup_put(struct spfc_check *c, struct lookup *l)
 {
-	l->next = c->spare;
-	c->spare = l;
+	sc_list_insert_head(&c->spare, &l->node);
 }
 
 void eval_cancel_all(struct spfc_check *c)
 {
-	while (c->live) {
-		struct lookup *l = c->live;
+	while (!sc_list_empty(&c->live)) {
+		struct lookup *l = sc_list_entry(c->live.head, struct lookup, node);
+
 		unlink_lookup(c, l);
 		spfc_resolver_cancel(c->res, l->id);
 		eval_lookup_put(c, l);
@@ -63,11 +59,10 @@ void eval_cancel_all(struct spfc_check *c)
 static int ask(struct spfc_check *c, const char *name, spfc_rrtype type,
 	       enum purpose p, size_t index)
 {
-	struct lookup *l = c->spare;
+	struct sc_list_node *n = sc_list_pop_head(&c->spare);
+	struct lookup *l = n ? sc_list_entry(n, struct lookup, node) : NULL;
 
-	if (l)
-		c->spare = l->next;
-	else if (!(l = malloc(sizeof *l)))
+	if (!l && !(l = malloc(sizeof *l)))
 		return -1;
 	memset(l, 0, sizeof *l);
 	l->c = c;
@@ -80,10 +75,7 @@ static int ask(struct spfc_check *c, const char *name, spfc_rrtype type,
 		return -1;
 	}
 	c->queries++;
-	l->next = c->live;
-	if (c->live)
-		c->live->prev = l;
-	c->live = l;
+	sc_list_insert_head(&c->live, &l->node);
 	c->outstanding++;
 	if (eval_observed(c)) {
 		spfc_event ev;
@@ -253,7 +245,7 @@ static void on_ptr(struct spfc_check *c, const spfc_dns_answer *a)
 		const spfc_rr *rr = &a->rr[i];
 		if (rr->type != SPFC_RR_PTR || !name_queryable(rr->text, rr->len))
 			continue;	/* a NUL byte is not queryable either */
-		p->names[n] = eval_dupn(c, rr->text, name_strip_dot(rr->text, rr->len));
+		p->names[n] = eval_dupn(c, rr->text, sc_strip_dot(rr->text, rr->len));
 		if (!p->names[n]) {
 			c->nomem = 1;
 			return;
@@ -405,8 +397,9 @@ static const char *pick_pname(const struct spfc_check *c, const char *domain)
 	size_t dl = strlen(domain);
 
 	for (i = 0; i < c->ptr.n; i++)
-		if (c->ptr.valid[i] && name_eq(c->ptr.names[i], strlen(c->ptr.names[i]),
-					       domain, name_strip_dot(domain, dl)))
+		if (c->ptr.valid[i] &&
+		    sc_eq_nocase(c->ptr.names[i], strlen(c->ptr.names[i]), domain,
+				 sc_strip_dot(domain, dl)))
 			return c->ptr.names[i];
 	for (i = 0; i < c->ptr.n; i++)
 		if (c->ptr.valid[i] &&

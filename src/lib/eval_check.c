@@ -263,7 +263,7 @@ static spfc_status check_new(spfc_resolver *r, const spfc_options *o,
 		}
 		{
 			const char *d = at ? at + 1 : c->sender;
-			size_t n = name_strip_dot(d, strlen(d));
+			size_t n = sc_strip_dot(d, strlen(d));
 
 			c->sdomain = p;
 			memcpy(p, d, n);
@@ -366,9 +366,9 @@ void spfc_check_free(spfc_check *c)
 		eval_free_frame(eval_frame_at(c, i));
 	for (i = 1; i < EVAL_MAX_DEPTH / EVAL_FRAME_CHUNK; i++)
 		free(c->fchunk[i]);
-	while (c->spare) {
-		struct lookup *l = c->spare;
-		c->spare = l->next;
+	while (!sc_list_empty(&c->spare)) {
+		struct lookup *l = sc_list_entry(sc_list_pop_head(&c->spare),
+						 struct lookup, node);
 		uintptr_t a = (uintptr_t)l, b = (uintptr_t)c->lookup0;
 		if (a < b || a >= b + sizeof c->lookup0)	/* not inline */
 			free(l);

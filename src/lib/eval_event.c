@@ -13,6 +13,8 @@
  */
 #include "eval_int.h"
 
+#include "common/printable.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,19 +23,7 @@
 
 void eval_add_safe(spfc_buf *b, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
-			spfc_buf_addc(b, (char)ch);
-		} else {
-			spfc_buf_adds(b, "\\x");
-			spfc_buf_addc(b, hex[ch >> 4]);
-			spfc_buf_addc(b, hex[ch & 0xf]);
-		}
-	}
+	sc_printable(b, s, n, SC_PRINT_HEX);
 }
 
 static void add_safes(spfc_buf *b, const char *s)

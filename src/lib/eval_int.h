@@ -16,6 +16,7 @@
 #include <spfc/resolver.h>
 #include <spfc/spfc.h>
 
+#include "common/list.h"
 #include "recparse.h"
 
 #include <stddef.h>
@@ -46,7 +47,7 @@ struct lookup {
 	enum purpose purpose;
 	size_t index;
 	spfc_rrtype type;
-	struct lookup *next, *prev;
+	struct sc_list_node node;	/* on the check's live or spare list */
 };
 
 /* Progress of the term being evaluated in a frame. */
@@ -111,7 +112,7 @@ struct spfc_check {
 	enum phase phase;
 	struct ptrdata ptr;
 
-	struct lookup *live;
+	struct sc_list live;		/* lookups asked, not answered */
 	size_t outstanding;
 	unsigned lookups, voids, queries;
 
@@ -143,7 +144,7 @@ struct spfc_check {
 	 * goes with the check (no frees one by one); finished lookups wait
 	 * on the spare list for the next ask(). */
 	struct achunk *arena, *arena0;	/* arena0: the inline first chunk */
-	struct lookup *spare;
+	struct sc_list spare;		/* struct lookup, for reuse */
 	struct lookup lookup0[EVAL_LOOKUPS_INLINE];
 	spfc_buf xbuf;		/* expand()'s output, reused */
 

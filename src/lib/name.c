@@ -6,18 +6,13 @@
  */
 #include "name.h"
 
-size_t name_strip_dot(const char *s, size_t len)
-{
-	return (len > 0 && s[len - 1] == '.') ? len - 1 : len;
-}
-
 /* Labels 1..63 of visible ASCII, total 1..253; returns the label count or
  * 0 when the name breaks a rule. */
 static size_t count_labels(const char *s, size_t len)
 {
 	size_t i, lab = 0, n = 1;
 
-	len = name_strip_dot(s, len);
+	len = sc_strip_dot(s, len);
 	if (len == 0 || len > NAME_MAX_LEN)
 		return 0;
 	for (i = 0; i < len; i++) {
@@ -51,8 +46,8 @@ int name_queryable(const char *s, size_t len)
 int name_is_subdomain(const char *name, size_t nlen, const char *domain,
 		      size_t dlen)
 {
-	nlen = name_strip_dot(name, nlen);
-	dlen = name_strip_dot(domain, dlen);
+	nlen = sc_strip_dot(name, nlen);
+	dlen = sc_strip_dot(domain, dlen);
 	if (dlen == 0 || nlen < dlen)
 		return 0;
 	if (!sc_eq_nocase(name + nlen - dlen, dlen, domain, dlen))

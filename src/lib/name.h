@@ -18,15 +18,6 @@
 #define NAME_MAX_LEN 253	/* RFC 1035 §2.3.4, RFC 7208 §4.3, §7.3 */
 #define NAME_MAX_LABEL 63	/* RFC 1035 §2.3.4 */
 
-/* Case-insensitive (ASCII) equality of two names: sc_eq_nocase. */
-static inline int name_eq(const char *a, size_t alen, const char *b,
-			  size_t blen)
-{
-	return sc_eq_nocase(a, alen, b, blen);
-}
-
-/* Length without one trailing dot. */
-size_t name_strip_dot(const char *s, size_t len);
 
 /* RFC 7208 §4.3: a usable <domain> for check_host(): at least two labels,
  * each 1..63 bytes, at most 253 bytes (a trailing dot is ignored), only

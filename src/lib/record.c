@@ -141,11 +141,23 @@ static int parse_ip(const char *s, size_t n, int family, spfc_addr *out)
 	return 0;
 }
 
-static const struct sc_id mechs[] = {
+/* Every kind's name; the mechanisms (RFC 7208 §5) come first, the only
+ * names the parser looks up here (the modifiers have their own rules). */
+static const struct sc_id kinds[] = {
 	{"all", SPFC_TERM_ALL},	{"include", SPFC_TERM_INCLUDE}, {"a", SPFC_TERM_A},
 	{"mx", SPFC_TERM_MX},	{"ptr", SPFC_TERM_PTR},		{"ip4", SPFC_TERM_IP4},
 	{"ip6", SPFC_TERM_IP6}, {"exists", SPFC_TERM_EXISTS},
+	{"redirect", SPFC_TERM_REDIRECT}, {"exp", SPFC_TERM_EXP},
+	{"modifier", SPFC_TERM_UNKNOWN_MOD}, {"invalid", SPFC_TERM_INVALID},
 };
+#define NMECHS ((size_t)SPFC_TERM_REDIRECT)
+
+const char *spfc_term_kind_name(spfc_term_kind kind)
+{
+	const char *n = sc_id_name(kinds, SC_ID_COUNT(kinds), (int)kind);
+
+	return n ? n : "invalid";
+}
 
 static int parse_mechanism(struct term *t, const char *s, size_t n,
 			   spfc_buf *why)
@@ -156,7 +168,7 @@ static int parse_mechanism(struct term *t, const char *s, size_t n,
 
 	while (namelen < n && s[namelen] != ':' && s[namelen] != '/')
 		namelen++;
-	if (sc_id_lookup(mechs, SC_ID_COUNT(mechs), s, namelen, &kind) < 0) {
+	if (sc_id_lookup(kinds, NMECHS, s, namelen, &kind) < 0) {
 		spfc_buf_adds(why, "Unknown mechanism found");
 		return -1;
 	}

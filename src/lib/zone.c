@@ -282,7 +282,7 @@ static size_t api_name(const char *name)
 
 	if (!name)
 		return (size_t)-1;
-	len = name_strip_dot(name, strnlen(name, ZONE_NAME_MAX + 2));
+	len = sc_strip_dot(name, strnlen(name, ZONE_NAME_MAX + 2));
 	return zone_owner_ok(name, len) ? len : (size_t)-1;
 }
 
@@ -323,7 +323,7 @@ static spfc_status add_target(spfc_zone *z, const char *name,
 
 	if (!z || !target || len == (size_t)-1)
 		return SPFC_EINVAL;
-	tlen = name_strip_dot(target, strnlen(target, ZONE_NAME_MAX + 2));
+	tlen = sc_strip_dot(target, strnlen(target, ZONE_NAME_MAX + 2));
 	if (!zone_target_ok(target, tlen, type != SPFC_RR_CNAME))
 		return SPFC_EINVAL;
 	if (pref > ZONE_PREF_MAX)
@@ -467,7 +467,7 @@ void zone_resolve(const spfc_zone *z, const char *name, spfc_rrtype type,
 	int s = set_of(type);
 
 	memset(out, 0, sizeof *out);
-	len = name_strip_dot(name, strnlen(name, ZONE_NAME_MAX + 2));
+	len = sc_strip_dot(name, strnlen(name, ZONE_NAME_MAX + 2));
 	out->wire_size = WIRE_HEADER + wire_name(len) + WIRE_QFIXED;
 	for (;;) {
 		n = len <= ZONE_NAME_MAX ? find(z, name, len) : NULL;

@@ -373,7 +373,7 @@ static spfc_status load_target(spfc_zone *z, const char *name, size_t len,
 	}
 	if (!next_field(c, &f, &flen))
 		return fail(why, SPFC_ESYNTAX, "missing target name", NULL, 0);
-	flen = name_strip_dot(f, flen);
+	flen = sc_strip_dot(f, flen);
 	if (!zone_target_ok(f, flen, type != SPFC_RR_CNAME))
 		return fail(why, SPFC_ESYNTAX, "bad target name", f, flen);
 	st = expect_end(c, why);
@@ -418,7 +418,7 @@ static spfc_status load_line(spfc_zone *z, const char *line, size_t n,
 	t = line_type(f, flen);
 	if (t == L_UNKNOWN)
 		return fail(why, SPFC_ESYNTAX, "unknown type", f, flen);
-	len = name_strip_dot(name, len);
+	len = sc_strip_dot(name, len);
 	if (!zone_owner_ok(name, len))
 		return fail(why, SPFC_ESYNTAX, "bad name", name, len);
 	switch (t) {

@@ -22,6 +22,8 @@
 #include "lint.h"
 #include "lint_int.h"
 
+#include "common/ascii.h"
+
 #include <spfc/buf.h>
 #include <spfc/header.h>
 #include <spfc/record.h>
@@ -33,22 +35,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 /* ---- Small functions -------------------------------------------- */
-
-int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Equal, ASCII case-insensitively (spfcheck stays in the C locale),
- * with explicit lengths; b[0..blen) holds no NUL byte. */
-int eq_nocase(const char *a, size_t alen, const char *b, size_t blen)
-{
-	return alen == blen && strncasecmp(a, b, alen) == 0;
-}
 
 char *dupn(const char *s, size_t n)
 {
@@ -76,12 +65,6 @@ const char *utoa(unsigned long long v, char *buf)
 		buf[i] = tmp[n - 1 - i];
 	buf[n] = '\0';
 	return buf;
-}
-
-/* Length without one trailing dot. */
-size_t strip_dot(const char *s, size_t len)
-{
-	return (len > 0 && s[len - 1] == '.') ? len - 1 : len;
 }
 
 int has_nul(const char *s, size_t len)
@@ -118,7 +101,7 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 	spfc_buf_init(&out, OUT_MAX);
 	spfc_buf_init(&sender, 0);
 
-	dlen = strip_dot(q->domain, strlen(q->domain));
+	dlen = sc_strip_dot(q->domain, strlen(q->domain));
 	for (i = 0; i < dlen; i++) {
 		unsigned char c = (unsigned char)q->domain[i];
 

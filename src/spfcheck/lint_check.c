@@ -10,6 +10,8 @@
  */
 #include "lint_int.h"
 
+#include "common/ascii.h"
+
 #include <spfc/buf.h>
 #include <spfc/header.h>
 #include <spfc/record.h>
@@ -21,7 +23,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Why the walk cannot say what term t does for a client: NULL when it
  * can. */
@@ -91,8 +92,8 @@ static void follow_host(struct follow *w, unsigned d, const char *domain)
 	if (nd->status == N_TOODEEP)
 		follow_gap(w, "nested too deep", NULL, nd->domain);
 	else if (nd->status != N_LOOP &&
-		 !eq_nocase(nd->domain, strlen(nd->domain), domain,
-			    strip_dot(domain, strlen(domain))))
+		 !sc_eq_nocase(nd->domain, strlen(nd->domain), domain,
+			    sc_strip_dot(domain, strlen(domain))))
 		w->k->changed = 1;
 }
 
@@ -269,7 +270,7 @@ const char *step_domain(const struct checked *k, size_t i)
 
 void add_host(spfc_buf *b, const char *host)
 {
-	size_t n = strip_dot(host, strlen(host));
+	size_t n = sc_strip_dot(host, strlen(host));
 
 	if (n)
 		add_safe(b, host, n);
@@ -286,7 +287,7 @@ int check_request(const struct lint_request *q, const char *domain,
 	*req = *q->check;
 	if (req->scope == SPFC_SCOPE_HELO) {
 		if (req->helo && *req->helo &&
-		    !eq_nocase(req->helo, strip_dot(req->helo,
+		    !sc_eq_nocase(req->helo, sc_strip_dot(req->helo,
 						    strlen(req->helo)),
 			       domain, strlen(domain))) {
 			complain("with --lint and --scope helo, --helo must be "
@@ -301,7 +302,7 @@ int check_request(const struct lint_request *q, const char *domain,
 		const char *at = strrchr(req->sender, '@');
 		const char *sd = at ? at + 1 : req->sender;
 
-		if (!eq_nocase(sd, strip_dot(sd, strlen(sd)), domain,
+		if (!sc_eq_nocase(sd, sc_strip_dot(sd, strlen(sd)), domain,
 			       strlen(domain))) {
 			complain("with --lint, --sender must be at the linted "
 				 "domain, not", req->sender);

@@ -9,6 +9,8 @@
  */
 #include "lint_int.h"
 
+#include "common/ascii.h"
+
 #include <spfc/buf.h>
 #include <spfc/header.h>
 #include <spfc/record.h>
@@ -20,7 +22,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void on_answer(void *arg, const spfc_dns_answer *ans)
 {
@@ -75,7 +76,7 @@ struct answer *cache_find(struct lint *L, const char *name,
 
 	for (i = 0; i < L->ncache; i++)
 		if (L->cache[i]->type == type &&
-		    strcasecmp(L->cache[i]->name, name) == 0)
+		    sc_streq_nocase(L->cache[i]->name, name))
 			return L->cache[i];
 	return NULL;
 }

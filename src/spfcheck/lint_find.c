@@ -21,7 +21,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 void finding_v(struct lint *L, enum sev sev, const char *domain,
 	       const struct lterm *t, ...)

@@ -8,6 +8,8 @@
  */
 #include "lint_int.h"
 
+#include "common/ascii.h"
+
 #include <spfc/buf.h>
 #include <spfc/header.h>
 #include <spfc/record.h>
@@ -19,7 +21,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ---- The networks and the candidate ------------------------------ */
 
@@ -353,7 +354,7 @@ void flat_candidate(struct lint *L, struct flat *fl)
 		fl->record = spfc_buf_take(&b);
 		if (!fl->record)
 			L->nomem = 1;
-		answer = WIRE_HEADER + strip_dot(L->top, strlen(L->top)) + 2 +
+		answer = WIRE_HEADER + sc_strip_dot(L->top, strlen(L->top)) + 2 +
 			 WIRE_QFIXED + WIRE_RRFIXED + fl->len + fl->nstrings;
 		for (i = 0; a && a->rcode == SPFC_DNS_OK && i < a->count; i++)
 			if (!spfc_record_is_spf(a->rr[i].text, a->rr[i].len))
@@ -364,7 +365,7 @@ void flat_candidate(struct lint *L, struct flat *fl)
 	}
 	/* Records of "v=spf1 <nets> ~all" at a name as long as the domain
 	 * plus "_spfNN.", within the RFC 7208 §3.4 advice of 450 bytes. */
-	per = ADVISED_MAX - strip_dot(L->top, strlen(L->top)) - 7 -
+	per = ADVISED_MAX - sc_strip_dot(L->top, strlen(L->top)) - 7 -
 	      strlen("v=spf1 ~all");
 	fl->includes = (unsigned)((nets.len + per - 1) / per);
 	spfc_buf_free(&b);

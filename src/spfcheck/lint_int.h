@@ -246,11 +246,8 @@ struct checked {
 
 /* ---- lint.c: small functions ------------------------------------- */
 
-int is_digit(char c);
-int eq_nocase(const char *a, size_t alen, const char *b, size_t blen);
 char *dupn(const char *s, size_t n);
 const char *utoa(unsigned long long v, char *buf);
-size_t strip_dot(const char *s, size_t len);
 int has_nul(const char *s, size_t len);
 
 /* ---- lint_dns.c: the DNS cache ----------------------------------- */

@@ -7,6 +7,8 @@
  */
 #include "lint_int.h"
 
+#include "common/ascii.h"
+
 #include <spfc/buf.h>
 #include <spfc/header.h>
 #include <spfc/record.h>
@@ -18,16 +20,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-static const char *type_name(spfc_term_kind t)
-{
-	static const char *const names[] = {
-		"all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists",
-		"redirect", "exp", "modifier", "invalid"};
-
-	return names[t];
-}
 
 static void json_node(struct jw *j, const char *key, const struct node *nd);
 
@@ -40,7 +32,7 @@ static void json_term(struct jw *j, const struct node *nd,
 	jw_open(j, NULL, '{');
 	jw_strn(j, "term", t->text, t->len);
 	jw_num(j, "position", t->pos);
-	jw_str(j, "type", type_name(t->type));
+	jw_str(j, "type", spfc_term_kind_name(t->type));
 	if (t->qual)
 		jw_str(j, "qualifier", q);
 	jw_bool(j, "reached", t->reached);
@@ -151,7 +143,7 @@ static void json_check(struct jw *j, const struct checked *k)
 			jw_strn(j, "term", st->term, st->term_len);
 			jw_num(j, "position", st->offset + 1);
 			jw_strn(j, "host", st->host, st->host
-				? strip_dot(st->host, strlen(st->host)) : 0);
+				? sc_strip_dot(st->host, strlen(st->host)) : 0);
 			jw_close(j, '}');
 		}
 		jw_close(j, ']');

@@ -9,6 +9,8 @@
  */
 #include "lint_int.h"
 
+#include "common/ascii.h"
+
 #include <spfc/buf.h>
 #include <spfc/header.h>
 #include <spfc/record.h>
@@ -22,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ---- The record, as the library parses it ------------------------ */
 
@@ -115,16 +116,16 @@ static const char *cidr_words(struct lint *L, const char *s, size_t n)
 		i = 1;
 	for (k = i; k < n && s[k] != ':' && s[k] != '/'; k++)
 		;
-	if (eq_nocase(s + i, k - i, "ip4", 3) ||
-	    eq_nocase(s + i, k - i, "ip6", 3))
+	if (sc_eq_nocase(s + i, k - i, "ip4", 3) ||
+	    sc_eq_nocase(s + i, k - i, "ip6", 3))
 		return "bad CIDR length";
-	for (k = n; k > 0 && is_digit(s[k - 1]); k--)
+	for (k = n; k > 0 && sc_is_digit((unsigned char)s[k - 1]); k--)
 		;
 	if (k >= 2 && k < n && s[k - 1] == '/' && s[k - 2] == '/') {
 		if (!cidr_ok(L, s + k - 2, n - k + 2))
 			return "bad IPv6 CIDR length";
 		n = k - 2;
-		for (k = n; k > 0 && is_digit(s[k - 1]); k--)
+		for (k = n; k > 0 && sc_is_digit((unsigned char)s[k - 1]); k--)
 			;
 	}
 	if (k >= 1 && k < n && s[k - 1] == '/' &&
@@ -257,7 +258,7 @@ int term_target(struct lint *L, const struct node *nd,
 		if (spfc_record_term_expand(nd->rec, t->idx, nd->domain, L->top,
 					    &b) == SPFC_OK)
 			t->target = dupn(spfc_buf_str(&b),
-					 strip_dot(spfc_buf_str(&b), b.len));
+					 sc_strip_dot(spfc_buf_str(&b), b.len));
 		spfc_buf_free(&b);
 	}
 	if (!t->target) {

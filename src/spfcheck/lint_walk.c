@@ -10,6 +10,8 @@
  */
 #include "lint_int.h"
 
+#include "common/ascii.h"
+
 #include <spfc/buf.h>
 #include <spfc/header.h>
 #include <spfc/record.h>
@@ -21,7 +23,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Take the addresses of a finished A or AAAA answer into h. */
 static void host_take(struct lint *L, struct host *h, const struct answer *a,
@@ -310,7 +311,7 @@ static void fetch(struct lint *L, struct node *nd)
 
 		texts += rr->len;
 		if (!spfc_record_is_spf(rr->text, rr->len)) {
-			if (rr->len >= 6 && eq_nocase(rr->text, 6, "v=spf1", 6))
+			if (rr->len >= 6 && sc_eq_nocase(rr->text, 6, "v=spf1", 6))
 				finding(L, SEV_WARNING, nd->domain, NULL,
 					"a TXT record starts with v=spf1 but "
 					"no space follows: it is not an SPF "
@@ -497,7 +498,7 @@ struct node *walk(struct lint *L, const char *domain, enum how how,
 		return nd;
 	}
 	for (i = 0; i < depth; i++) {
-		if (strcasecmp(L->path[i], domain) == 0) {
+		if (sc_streq_nocase(L->path[i], domain)) {
 			nd->status = N_LOOP;
 			return nd;
 		}
