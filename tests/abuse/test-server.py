@@ -1365,7 +1365,8 @@ def main():
     finally:
         for d in DAEMONS:
             d.stop(3)
-        shutil.rmtree(TMP, ignore_errors=True)
+        if not os.environ.get("SRVTEST_KEEP"):
+            shutil.rmtree(TMP, ignore_errors=True)
     print("     %.1f s" % (time.monotonic() - t0), flush=True)
     return harness.summary()
 
