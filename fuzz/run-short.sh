@@ -36,7 +36,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(record macro zone eval dnswire proto config)
+[ ${#targets[@]} -eq 0 ] && targets=(record macro zone eval dnswire proto config milter)
 jobs=${JOBS:-1}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spfc-fuzz.XXXXXX") || exit 2
