@@ -588,7 +588,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (spfc_zone_new(&z) != SPFC_OK)
 		goto out;
-	spfc_zone_load(z, p, (size_t)(tend - p), NULL, 0);
+	spfc_zone_load(z, p, (size_t)(tend - p), NULL);
 
 	/* the name table */
 	at = strrchr(q.line[1], '@');

@@ -10,6 +10,7 @@
 #ifndef SPFC_CARES_H
 #define SPFC_CARES_H
 
+#include <spfc/buf.h>
 #include <spfc/resolver.h>
 
 #ifdef __cplusplus
@@ -24,12 +25,11 @@ typedef struct spfc_cares_options {
 	int tries;		/* 0: 2 */
 } spfc_cares_options;
 
-/* Caller frees with spfc_resolver_free.  SPFC_EINVAL with a message in
- * err for a server list that does not parse; SPFC_ERESOLVER when c-ares
- * cannot be initialised. */
+/* Caller frees with spfc_resolver_free.  SPFC_EINVAL for an option or a
+ * server list that does not parse; SPFC_ERESOLVER when c-ares cannot be
+ * initialised; the reason is appended to why (may be NULL). */
 spfc_status spfc_cares_resolver_new(const spfc_cares_options *o,
-				    spfc_resolver **out, char *err,
-				    size_t errsize);
+				    spfc_resolver **out, spfc_buf *why);
 
 #ifdef __cplusplus
 }

@@ -34,8 +34,6 @@ extern "C" {
  *  - spfc_strerror() names a status when there is no reason;
  *  - a check's failure is not a call's error: the result is TempError or
  *    PermError and spfc_check_problem() says why, in the same form.
- * spfc_zone_load(), spfc_zone_load_file() and spfc_cares_resolver_new()
- * give the same words in a caller's array (err, errsize), cut to fit.
  */
 
 /* One status enum for every fallible call. */

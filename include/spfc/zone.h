@@ -14,6 +14,7 @@
 #ifndef SPFC_ZONE_H
 #define SPFC_ZONE_H
 
+#include <spfc/buf.h>
 #include <spfc/resolver.h>
 
 #ifdef __cplusplus
@@ -28,12 +29,14 @@ spfc_status spfc_zone_new(spfc_zone **out);
 void spfc_zone_free(spfc_zone *z);
 
 /* Parse zone-file text and add its records.  On SPFC_ESYNTAX or
- * SPFC_ELIMIT, err (if not NULL, size errsize) receives
- * "line N: what is wrong". */
+ * SPFC_ELIMIT, "line N: what is wrong" is appended to why (may be NULL);
+ * nothing is appended on success. */
 spfc_status spfc_zone_load(spfc_zone *z, const char *text, size_t len,
-			   char *err, size_t errsize);
-spfc_status spfc_zone_load_file(spfc_zone *z, const char *path, char *err,
-				size_t errsize);
+			   spfc_buf *why);
+/* Read the file whole and load it as above; SPFC_EIO, with the reason
+ * appended to why, when it cannot be opened or read. */
+spfc_status spfc_zone_load_file(spfc_zone *z, const char *path,
+				spfc_buf *why);
 
 /* Add records programmatically.  Names are matched case-insensitively,
  * with or without a trailing dot.  Data is copied. */

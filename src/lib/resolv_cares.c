@@ -152,19 +152,6 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-/* Copy s into err (size errsize), cut to fit, always NUL-terminated. */
-static void set_err(char *err, size_t errsize, const spfc_buf *msg)
-{
-	size_t n;
-
-	if (!err || errsize == 0)
-		return;
-	n = msg->len < errsize - 1 ? msg->len : errsize - 1;
-	if (n)
-		memcpy(err, spfc_buf_str(msg), n);
-	err[n] = '\0';
-}
-
 /* Milliseconds on the coarse monotonic clock: a few ms of resolution is
  * plenty for DNS time-outs, and it costs no system call. */
 static int64_t clock_ms(void)
@@ -778,32 +765,42 @@ static const spfc_resolver_ops cares_ops = {
 
 /* ---- Construction -------------------------------------------------- */
 
-static void cares_failed(char *err, size_t errsize, const char *what, int st)
+static void cares_failed(spfc_buf *why, const char *what, int st)
 {
-	spfc_buf m;
-
-	spfc_buf_init(&m, 0);
-	spfc_buf_adds(&m, "c-ares: ");
-	spfc_buf_adds(&m, what);
-	spfc_buf_adds(&m, ": ");
-	spfc_buf_adds(&m, ares_strerror(st));
-	set_err(err, errsize, &m);
-	spfc_buf_free(&m);
+	if (!why)
+		return;
+	spfc_buf_adds(why, "c-ares: ");
+	spfc_buf_adds(why, what);
+	spfc_buf_adds(why, ": ");
+	spfc_buf_adds(why, ares_strerror(st));
 }
 
 /* "WHAT must be 1 to MAX UNIT" */
-static void range_err(char *err, size_t errsize, const char *what, int max,
+static void range_err(spfc_buf *why, const char *what, int max,
 		      const char *unit)
 {
-	spfc_buf m;
+	if (!why)
+		return;
+	spfc_buf_adds(why, what);
+	spfc_buf_adds(why, " must be 1 to ");
+	spfc_buf_addu(why, (unsigned long long)max);
+	spfc_buf_adds(why, unit);
+}
 
-	spfc_buf_init(&m, 0);
-	spfc_buf_adds(&m, what);
-	spfc_buf_adds(&m, " must be 1 to ");
-	spfc_buf_addu(&m, (unsigned long long)max);
-	spfc_buf_adds(&m, unit);
-	set_err(err, errsize, &m);
-	spfc_buf_free(&m);
+/* Parse the server list into servers; its reason, if any, goes to why
+ * only on failure, so that nothing is appended on success. */
+static spfc_status parse_servers(const char *list, dns_server *servers,
+				 size_t *nservers, spfc_buf *why)
+{
+	spfc_buf reason;
+	spfc_status ret;
+
+	spfc_buf_init(&reason, 0);
+	ret = dns_servers_parse(list, servers, nservers, &reason);
+	if (ret != SPFC_OK && why)
+		spfc_buf_adds(why, spfc_buf_str(&reason));
+	spfc_buf_free(&reason);
+	return ret;
 }
 
 /* The servers as c-ares's list of nodes, linked in their order. */
@@ -827,8 +824,7 @@ static void nodes_of(const dns_server *s, size_t n,
 }
 
 spfc_status spfc_cares_resolver_new(const spfc_cares_options *o,
-				    spfc_resolver **out, char *err,
-				    size_t errsize)
+				    spfc_resolver **out, spfc_buf *why)
 {
 	dns_server servers[DNS_SERVERS_MAX];
 	struct ares_addr_port_node nodes[DNS_SERVERS_MAX];
@@ -840,11 +836,9 @@ spfc_status spfc_cares_resolver_new(const spfc_cares_options *o,
 	spfc_status ret;
 
 	*out = NULL;
-	if (err && errsize)
-		err[0] = '\0';
 	if (o && o->timeout_ms) {
 		if (o->timeout_ms < 0 || o->timeout_ms > CARES_TIMEOUT_MS_MAX) {
-			range_err(err, errsize, "DNS time-out per try",
+			range_err(why, "DNS time-out per try",
 				  CARES_TIMEOUT_MS_MAX, " ms");
 			return SPFC_EINVAL;
 		}
@@ -852,29 +846,21 @@ spfc_status spfc_cares_resolver_new(const spfc_cares_options *o,
 	}
 	if (o && o->tries) {
 		if (o->tries < 0 || o->tries > CARES_TRIES_MAX) {
-			range_err(err, errsize, "DNS tries", CARES_TRIES_MAX,
-				  "");
+			range_err(why, "DNS tries", CARES_TRIES_MAX, "");
 			return SPFC_EINVAL;
 		}
 		tries = o->tries;
 	}
 	if (o && o->servers) {
-		spfc_buf why;
-
-		spfc_buf_init(&why, 0);
-		ret = dns_servers_parse(o->servers, servers, &nservers, &why);
-		if (ret != SPFC_OK) {
-			set_err(err, errsize, &why);
-			spfc_buf_free(&why);
+		ret = parse_servers(o->servers, servers, &nservers, why);
+		if (ret != SPFC_OK)
 			return ret;
-		}
-		spfc_buf_free(&why);
 		nodes_of(servers, nservers, nodes);
 	}
 
 	st = ares_library_init(ARES_LIB_INIT_ALL);
 	if (st != ARES_SUCCESS) {
-		cares_failed(err, errsize, "library init", st);
+		cares_failed(why, "library init", st);
 		return SPFC_ERESOLVER;
 	}
 	lib = 1;
@@ -903,14 +889,14 @@ spfc_status spfc_cares_resolver_new(const spfc_cares_options *o,
 			       ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB);
 	if (st != ARES_SUCCESS) {
 		r->channel = NULL;
-		cares_failed(err, errsize, "init", st);
+		cares_failed(why, "init", st);
 		ret = st == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_ERESOLVER;
 		goto fail;
 	}
 	if (nservers) {
 		st = ares_set_servers_ports(r->channel, &nodes[0]);
 		if (st != ARES_SUCCESS) {
-			cares_failed(err, errsize, "setting servers", st);
+			cares_failed(why, "setting servers", st);
 			ret = st == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_ERESOLVER;
 			goto fail;
 		}

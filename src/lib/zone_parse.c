@@ -4,8 +4,8 @@
  * field, into the zone through zonestore.h.
  *
  * How it fails: SPFC_ESYNTAX or SPFC_ELIMIT and "line N: what is wrong"
- * in err, SPFC_ENOMEM, and SPFC_EIO when a file cannot be read; records
- * of the lines before the bad one stay added.  Every line, file and
+ * appended to why, SPFC_ENOMEM, and SPFC_EIO when a file cannot be read;
+ * records of the lines before the bad one stay added.  Every line, file and
  * message has a bound below.
  */
 #include "zonefile.h"
@@ -458,31 +458,23 @@ static spfc_status load_line(spfc_zone *z, const char *line, size_t n,
 	return fail(why, SPFC_ESYNTAX, "unknown type", f, flen);
 }
 
-/* Copy msg into err (size errsize), cut to fit, NUL-terminated. */
-static void set_err(char *err, size_t errsize, const char *msg)
+/* Append msg to why, if the caller gave one. */
+static void tell(spfc_buf *why, const char *msg)
 {
-	size_t n;
-
-	if (!err || errsize == 0)
-		return;
-	n = strlen(msg);
-	if (n >= errsize)
-		n = errsize - 1;
-	memcpy(err, msg, n);
-	err[n] = '\0';
+	if (why)
+		spfc_buf_adds(why, msg);
 }
 
 spfc_status spfc_zone_load(spfc_zone *z, const char *text, size_t len,
-			   char *err, size_t errsize)
+			   spfc_buf *why)
 {
-	spfc_buf why, msg;
+	spfc_buf reason, msg;
 	size_t off = 0, lineno = 0;
 	spfc_status st = SPFC_OK;
 
-	set_err(err, errsize, "");
 	if (!z || (!text && len))
 		return SPFC_EINVAL;
-	spfc_buf_init(&why, ZONE_ERR_MAX);
+	spfc_buf_init(&reason, ZONE_ERR_MAX);
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t end = nl ? (size_t)(nl - text) : len;
@@ -490,23 +482,23 @@ spfc_status spfc_zone_load(spfc_zone *z, const char *text, size_t len,
 
 		lineno++;
 		if (end > ZONE_FILE_MAX) {
-			st = fail(&why, SPFC_ELIMIT,
+			st = fail(&reason, SPFC_ELIMIT,
 				  "zone text longer than 64 MiB", NULL, 0);
 			break;
 		}
 		if (n > 0 && text[end - 1] == '\r')
 			n--;
 		if (n > ZONE_LINE_MAX) {
-			st = fail(&why, SPFC_ELIMIT,
+			st = fail(&reason, SPFC_ELIMIT,
 				  "line longer than 70000 bytes", NULL, 0);
 			break;
 		}
 		if (memchr(text + off, '\0', n)) {
-			st = fail(&why, SPFC_ESYNTAX, "NUL byte in line", NULL,
-				  0);
+			st = fail(&reason, SPFC_ESYNTAX, "NUL byte in line",
+				  NULL, 0);
 			break;
 		}
-		st = load_line(z, text + off, n, &why);
+		st = load_line(z, text + off, n, &reason);
 		if (st != SPFC_OK)
 			break;
 		off = end + 1;
@@ -516,37 +508,38 @@ spfc_status spfc_zone_load(spfc_zone *z, const char *text, size_t len,
 		spfc_buf_adds(&msg, "line ");
 		spfc_buf_addu(&msg, lineno);
 		spfc_buf_adds(&msg, ": ");
-		spfc_buf_adds(&msg, spfc_buf_str(&why));
-		set_err(err, errsize, spfc_buf_str(&msg));
+		spfc_buf_adds(&msg, spfc_buf_str(&reason));
+		tell(why, spfc_buf_str(&msg));
 		spfc_buf_free(&msg);
 	}
-	spfc_buf_free(&why);
+	spfc_buf_free(&reason);
 	return st;
 }
 
-/* err = what ": " path ": " strerror(errnum) */
-static void io_err(char *err, size_t errsize, const char *what,
-		   const char *path, int errnum)
+/* why += what " " path ": " strerror(errnum) */
+static void io_err(spfc_buf *why, const char *what, const char *path,
+		   int errnum)
 {
-	char reason[128];
+	char text[128];
+	const char *reason = text;
 	spfc_buf msg;
 
-	if (!err || errsize == 0)
+	if (!why)
 		return;
-	if (strerror_r(errnum, reason, sizeof reason) != 0)
-		set_err(reason, sizeof reason, "unknown error");
+	if (strerror_r(errnum, text, sizeof text) != 0)
+		reason = "unknown error";
 	spfc_buf_init(&msg, ZONE_ERR_MAX);
 	spfc_buf_adds(&msg, what);
 	spfc_buf_adds(&msg, " ");
 	add_token(&msg, path, strlen(path));
 	spfc_buf_adds(&msg, ": ");
 	spfc_buf_adds(&msg, reason);
-	set_err(err, errsize, spfc_buf_str(&msg));
+	tell(why, spfc_buf_str(&msg));
 	spfc_buf_free(&msg);
 }
 
-spfc_status spfc_zone_load_file(spfc_zone *z, const char *path, char *err,
-				size_t errsize)
+spfc_status spfc_zone_load_file(spfc_zone *z, const char *path,
+				spfc_buf *why)
 {
 	char chunk[ZONE_READ_CHUNK];
 	spfc_buf data;
@@ -554,12 +547,11 @@ spfc_status spfc_zone_load_file(spfc_zone *z, const char *path, char *err,
 	size_t got;
 	spfc_status st;
 
-	set_err(err, errsize, "");
 	if (!z || !path)
 		return SPFC_EINVAL;
 	fp = fopen(path, "rb");
 	if (!fp) {
-		io_err(err, errsize, "cannot open", path, errno);
+		io_err(why, "cannot open", path, errno);
 		return SPFC_EIO;
 	}
 	/* One byte past the bound, so that spfc_zone_load reports the line
@@ -574,12 +566,12 @@ spfc_status spfc_zone_load_file(spfc_zone *z, const char *path, char *err,
 	}
 	if (data.err) {
 		st = (spfc_status)data.err;
-		set_err(err, errsize, spfc_strerror(st));
+		tell(why, spfc_strerror(st));
 	} else if (ferror(fp)) {
-		io_err(err, errsize, "cannot read", path, errno);
+		io_err(why, "cannot read", path, errno);
 		st = SPFC_EIO;
 	} else {
-		st = spfc_zone_load(z, data.data, data.len, err, errsize);
+		st = spfc_zone_load(z, data.data, data.len, why);
 	}
 	fclose(fp);
 	spfc_buf_free(&data);

@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "uvres.h"
 
+#include <spfc/buf.h>
 #include <spfc/cares.h>
 #include <spfc/dnscache.h>
 #include <spfc/resolver.h>
@@ -281,28 +282,44 @@ static int fill_std_fds(int closed[STD_FDS])
 	return 0;
 }
 
+static int make_zone_resolver(const char *zonefile, spfc_zone **zone,
+			      spfc_resolver **res)
+{
+	spfc_buf err;
+	int ret = 0;
+
+	spfc_buf_init(&err, 0);
+	if (spfc_zone_new(zone) != SPFC_OK ||
+	    spfc_zone_load_file(*zone, zonefile, &err) != SPFC_OK) {
+		fprintf(stderr, "policyd-spf: %s: %s\n", zonefile,
+			spfc_buf_str(&err));
+		ret = -1;
+	} else if (spfc_zone_resolver_new(*zone, res) != SPFC_OK) {
+		ret = -1;
+	}
+	spfc_buf_free(&err);
+	return ret;
+}
+
 static int make_resolver(const char *dns, const char *zonefile, spfc_zone **zone,
 			 spfc_resolver **res)
 {
-	char err[256];
+	spfc_cares_options o;
+	spfc_buf err;
+	int ret = 0;
 
-	if (zonefile) {
-		if (spfc_zone_new(zone) != SPFC_OK ||
-		    spfc_zone_load_file(*zone, zonefile, err, sizeof err) != SPFC_OK) {
-			fprintf(stderr, "policyd-spf: %s: %s\n", zonefile, err);
-			return -1;
-		}
-		return spfc_zone_resolver_new(*zone, res) == SPFC_OK ? 0 : -1;
-	} else {
-		spfc_cares_options o;
-		memset(&o, 0, sizeof o);
-		o.servers = dns;
-		if (spfc_cares_resolver_new(&o, res, err, sizeof err) != SPFC_OK) {
-			fprintf(stderr, "policyd-spf: DNS resolver: %s\n", err);
-			return -1;
-		}
+	if (zonefile)
+		return make_zone_resolver(zonefile, zone, res);
+	memset(&o, 0, sizeof o);
+	o.servers = dns;
+	spfc_buf_init(&err, 0);
+	if (spfc_cares_resolver_new(&o, res, &err) != SPFC_OK) {
+		fprintf(stderr, "policyd-spf: DNS resolver: %s\n",
+			spfc_buf_str(&err));
+		ret = -1;
 	}
-	return 0;
+	spfc_buf_free(&err);
+	return ret;
 }
 
 static uv_timer_t logtimer;

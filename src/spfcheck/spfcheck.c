@@ -450,62 +450,80 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* The zone's complaint: a syntax message names the line, not the file. */
+static void complain_zone(const struct args *a, spfc_status st,
+			  const char *why)
+{
+	spfc_buf b;
+
+	spfc_buf_init(&b, 0);
+	if (st == SPFC_ESYNTAX || st == SPFC_ELIMIT) {
+		spfc_sanitize(&b, a->zone, strlen(a->zone), ARG_ECHO_MAX);
+		spfc_buf_adds(&b, ": ");
+	}
+	spfc_sanitize(&b, why, strlen(why), LINE_OUT_MAX);
+	complain(b.err ? spfc_strerror(st) : spfc_buf_str(&b), NULL);
+	spfc_buf_free(&b);
+}
+
+/* The resolver of --zone.  0, or an exit status after complaining. */
+static int make_zone_resolver(const struct args *a, spfc_zone **zone,
+			      spfc_resolver **r)
+{
+	spfc_buf err;
+	spfc_status st;
+
+	st = spfc_zone_new(zone);
+	if (st != SPFC_OK) {
+		complain(spfc_strerror(st), NULL);
+		return EXIT_ENV;
+	}
+	spfc_buf_init(&err, 0);
+	st = spfc_zone_load_file(*zone, a->zone, &err);
+	if (st != SPFC_OK) {
+		complain_zone(a, st, err.len ? spfc_buf_str(&err)
+					     : spfc_strerror(st));
+		spfc_buf_free(&err);
+		return st == SPFC_ENOMEM ? EXIT_ENV : EXIT_USAGE;
+	}
+	spfc_buf_free(&err);
+	st = spfc_zone_resolver_new(*zone, r);
+	if (st != SPFC_OK) {
+		complain(spfc_strerror(st), NULL);
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
 /* Make the resolver the options ask for.  0, or an exit status after
  * complaining. */
 static int make_resolver(const struct args *a, int64_t budget_ms,
 			 spfc_zone **zone, spfc_resolver **r)
 {
 	spfc_cares_options co;
-	char err[256];
+	spfc_buf err;
 	spfc_status st;
+	int ret;
 
-	err[0] = '\0';
-	if (a->zone) {
-		st = spfc_zone_new(zone);
-		if (st != SPFC_OK) {
-			complain(spfc_strerror(st), NULL);
-			return EXIT_ENV;
-		}
-		st = spfc_zone_load_file(*zone, a->zone, err, sizeof err);
-		if (st != SPFC_OK) {
-			spfc_buf b;
-			const char *why = err[0] ? err : spfc_strerror(st);
-
-			/* A syntax message names the line, not the file. */
-			spfc_buf_init(&b, 0);
-			if (st == SPFC_ESYNTAX || st == SPFC_ELIMIT) {
-				spfc_sanitize(&b, a->zone, strlen(a->zone),
-					      ARG_ECHO_MAX);
-				spfc_buf_adds(&b, ": ");
-			}
-			spfc_sanitize(&b, why, strlen(why), LINE_OUT_MAX);
-			complain(b.err ? spfc_strerror(st) : spfc_buf_str(&b),
-				 NULL);
-			spfc_buf_free(&b);
-			return st == SPFC_ENOMEM ? EXIT_ENV : EXIT_USAGE;
-		}
-		st = spfc_zone_resolver_new(*zone, r);
-		if (st != SPFC_OK) {
-			complain(spfc_strerror(st), NULL);
-			return EXIT_ENV;
-		}
-		return 0;
-	}
+	if (a->zone)
+		return make_zone_resolver(a, zone, r);
 	memset(&co, 0, sizeof co);
 	co.servers = a->dns;
 	co.timeout_ms = (int)(budget_ms < TRY_TIMEOUT_MS ? budget_ms
 							 : TRY_TIMEOUT_MS);
-	st = spfc_cares_resolver_new(&co, r, err, sizeof err);
+	spfc_buf_init(&err, 0);
+	st = spfc_cares_resolver_new(&co, r, &err);
+	ret = 0;
 	if (st == SPFC_EINVAL) {
-		complain("--dns", err[0] ? err : a->dns);
-		return EXIT_USAGE;
-	}
-	if (st != SPFC_OK) {
+		complain("--dns", err.len ? spfc_buf_str(&err) : a->dns);
+		ret = EXIT_USAGE;
+	} else if (st != SPFC_OK) {
 		complain("cannot set up the DNS resolver",
-			 err[0] ? err : spfc_strerror(st));
-		return EXIT_ENV;
+			 err.len ? spfc_buf_str(&err) : spfc_strerror(st));
+		ret = EXIT_ENV;
 	}
-	return 0;
+	spfc_buf_free(&err);
+	return ret;
 }
 
 static void json_key_str(spfc_buf *b, const char *key, const char *val)

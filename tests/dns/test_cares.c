@@ -8,6 +8,7 @@
  * the public API (cares.h, resolver.h).  It fails with a message per
  * failed check and exit status 1; usage errors exit 2.
  */
+#include <spfc/buf.h>
 #include <spfc/cares.h>
 #include <spfc/resolver.h>
 
@@ -65,17 +66,21 @@ static void record(void *arg, const spfc_dns_answer *ans)
 	}
 }
 
-static spfc_resolver *make(const char *servers, char *err, size_t errsize)
+static spfc_resolver *make(const char *servers)
 {
 	spfc_cares_options o = {servers, T_TIMEOUT_MS, T_TRIES};
 	spfc_resolver *r = NULL;
-	spfc_status st = spfc_cares_resolver_new(&o, &r, err, errsize);
+	spfc_buf err;
+	spfc_status st;
 
+	spfc_buf_init(&err, 0);
+	st = spfc_cares_resolver_new(&o, &r, &err);
 	if (st != SPFC_OK) {
 		fprintf(stderr, "resolver for %s: %s (%s)\n", servers,
-			spfc_strerror(st), err);
+			spfc_strerror(st), spfc_buf_str(&err));
 		exit(1);
 	}
+	spfc_buf_free(&err);
 	return r;
 }
 
@@ -174,22 +179,23 @@ static void test_server_lists(void)
 		"::1", "[::1]", "[::1]:5353", "2001:db8::1,192.0.2.1:65535",
 		"::ffff:192.0.2.1", NULL,
 	};
-	char err[256], tiny[10];
+	spfc_buf err, tiny;
 	spfc_cares_options o;
 	spfc_resolver *r;
 	size_t i;
 
+	spfc_buf_init(&err, 0);
 	for (i = 0; bad[i]; i++) {
 		spfc_status st;
 
 		memset(&o, 0, sizeof o);
 		o.servers = bad[i];
 		r = (spfc_resolver *)&o;	/* must be reset to NULL */
-		err[0] = '\0';
-		st = spfc_cares_resolver_new(&o, &r, err, sizeof err);
+		spfc_buf_reset(&err);
+		st = spfc_cares_resolver_new(&o, &r, &err);
 		CHECK(st == SPFC_EINVAL);
 		CHECK(r == NULL);
-		CHECK(err[0] != '\0');
+		CHECK(err.len > 0);
 		if (st != SPFC_EINVAL)
 			fprintf(stderr, "  accepted bad server list \"%s\"\n",
 				bad[i]);
@@ -198,26 +204,31 @@ static void test_server_lists(void)
 	/* The message names the entry. */
 	memset(&o, 0, sizeof o);
 	o.servers = "127.0.0.1,bogus";
-	CHECK(spfc_cares_resolver_new(&o, &r, err, sizeof err) == SPFC_EINVAL);
-	CHECK(strstr(err, "\"bogus\"") != NULL);
-	/* A small err buffer gets a cut, terminated message. */
-	memset(tiny, 'x', sizeof tiny);
-	CHECK(spfc_cares_resolver_new(&o, &r, tiny, sizeof tiny) ==
-	      SPFC_EINVAL);
-	CHECK(strlen(tiny) == sizeof tiny - 1);
-	/* No err buffer at all is fine. */
-	CHECK(spfc_cares_resolver_new(&o, &r, NULL, 0) == SPFC_EINVAL);
+	spfc_buf_reset(&err);
+	CHECK(spfc_cares_resolver_new(&o, &r, &err) == SPFC_EINVAL);
+	CHECK(strstr(spfc_buf_str(&err), "\"bogus\"") != NULL);
+	/* A bounded why takes the sticky error, never more than its bound;
+	 * the status is the same. */
+	spfc_buf_init(&tiny, 8);
+	CHECK(spfc_cares_resolver_new(&o, &r, &tiny) == SPFC_EINVAL);
+	CHECK(tiny.err == SPFC_ELIMIT);
+	CHECK(tiny.len <= 8);
+	spfc_buf_free(&tiny);
+	/* No why at all is fine. */
+	CHECK(spfc_cares_resolver_new(&o, &r, NULL) == SPFC_EINVAL);
 
 	for (i = 0; good[i]; i++) {
 		spfc_status st;
 
 		memset(&o, 0, sizeof o);
 		o.servers = good[i];
-		st = spfc_cares_resolver_new(&o, &r, err, sizeof err);
+		spfc_buf_reset(&err);
+		st = spfc_cares_resolver_new(&o, &r, &err);
 		CHECK(st == SPFC_OK);
+		CHECK(err.len == 0);	/* nothing appended on success */
 		if (st != SPFC_OK)
 			fprintf(stderr, "  refused server list \"%s\": %s\n",
-				good[i], err);
+				good[i], spfc_buf_str(&err));
 		else
 			CHECK(spfc_resolver_pending(r) == 0);
 		spfc_resolver_free(st == SPFC_OK ? r : NULL);
@@ -227,19 +238,25 @@ static void test_server_lists(void)
 	memset(&o, 0, sizeof o);
 	o.servers = "127.0.0.1";
 	o.timeout_ms = -1;
-	CHECK(spfc_cares_resolver_new(&o, &r, err, sizeof err) == SPFC_EINVAL);
+	spfc_buf_reset(&err);
+	CHECK(spfc_cares_resolver_new(&o, &r, &err) == SPFC_EINVAL);
+	CHECK_STR(spfc_buf_str(&err),
+		  "DNS time-out per try must be 1 to 60000 ms");
 	o.timeout_ms = 0;
 	o.tries = -1;
-	CHECK(spfc_cares_resolver_new(&o, &r, err, sizeof err) == SPFC_EINVAL);
+	spfc_buf_reset(&err);
+	CHECK(spfc_cares_resolver_new(&o, &r, &err) == SPFC_EINVAL);
+	CHECK_STR(spfc_buf_str(&err), "DNS tries must be 1 to 8");
 	o.tries = 1000;
-	CHECK(spfc_cares_resolver_new(&o, &r, err, sizeof err) == SPFC_EINVAL);
+	CHECK(spfc_cares_resolver_new(&o, &r, NULL) == SPFC_EINVAL);
 
 	/* NULL servers: /etc/resolv.conf; NULL options: all defaults. */
-	CHECK(spfc_cares_resolver_new(NULL, &r, err, sizeof err) == SPFC_OK);
+	CHECK(spfc_cares_resolver_new(NULL, &r, NULL) == SPFC_OK);
 	spfc_resolver_free(r);
 	memset(&o, 0, sizeof o);
-	CHECK(spfc_cares_resolver_new(&o, &r, err, sizeof err) == SPFC_OK);
+	CHECK(spfc_cares_resolver_new(&o, &r, NULL) == SPFC_OK);
 	spfc_resolver_free(r);
+	spfc_buf_free(&err);
 }
 
 /* ---- Names the backend refuses ------------------------------------- */
@@ -595,8 +612,7 @@ static void free_resolver(void *arg, const spfc_dns_answer *ans)
 
 static void test_free(const char *servers)
 {
-	char err[256];
-	spfc_resolver *r = make(servers, err, sizeof err);
+	spfc_resolver *r = make(servers);
 	got g1, g2, g3;
 	freer f;
 	int64_t end;
@@ -616,7 +632,7 @@ static void test_free(const char *servers)
 	CHECK(g1.called == 0 && g2.called == 0 && g3.called == 0);
 
 	/* Freed from inside its own callback. */
-	r = make(servers, err, sizeof err);
+	r = make(servers);
 	memset(&f, 0, sizeof f);
 	memset(&g1, 0, sizeof g1);
 	memset(&g3, 0, sizeof g3);
@@ -641,7 +657,7 @@ static void test_dead_server(void)
 {
 	struct sockaddr_in sa;
 	socklen_t len = sizeof sa;
-	char servers[64], err[256];
+	char servers[64];
 	spfc_resolver *r;
 	got g;
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -657,7 +673,7 @@ static void test_dead_server(void)
 	close(fd);
 	snprintf(servers, sizeof servers, "127.0.0.1:%u",
 		 (unsigned)ntohs(sa.sin_port));
-	r = make(servers, err, sizeof err);
+	r = make(servers);
 	lookup(r, "a.test", SPFC_RR_TXT, &g);
 	CHECK(g.rc == SPFC_DNS_SERVFAIL || g.rc == SPFC_DNS_TIMEOUT);
 	CHECK(g.count == 0);
@@ -826,7 +842,7 @@ static void test_hostile(spfc_resolver *r)
 
 int main(int argc, char **argv)
 {
-	char servers[64], fake[64], err[256];
+	char servers[64], fake[64];
 	spfc_resolver *r;
 
 	if (argc != 3) {
@@ -838,7 +854,7 @@ int main(int argc, char **argv)
 
 	test_server_lists();
 
-	r = make(servers, err, sizeof err);
+	r = make(servers);
 	test_bad_names(r);
 	test_records(r);
 	test_negative(r);
@@ -852,7 +868,7 @@ int main(int argc, char **argv)
 	test_free(servers);
 	test_dead_server();
 
-	r = make(fake, err, sizeof err);
+	r = make(fake);
 	test_hostile(r);
 	spfc_resolver_free(r);
 

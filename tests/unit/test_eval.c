@@ -18,13 +18,15 @@ static spfc_resolver *res;
 
 static void load(const char *text)
 {
-	char err[200];
+	spfc_buf err;
 
 	spfc_zone_free(zone);
 	spfc_resolver_free(res);
 	spfc_zone_new(&zone);
-	if (spfc_zone_load(zone, text, strlen(text), err, sizeof err) != SPFC_OK)
-		fprintf(stderr, "zone: %s\n", err);
+	spfc_buf_init(&err, 0);
+	if (spfc_zone_load(zone, text, strlen(text), &err) != SPFC_OK)
+		fprintf(stderr, "zone: %s\n", spfc_buf_str(&err));
+	spfc_buf_free(&err);
 	spfc_zone_resolver_new(zone, &res);
 }
 

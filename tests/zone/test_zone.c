@@ -90,14 +90,15 @@ static spfc_dns_rcode rcode_of(spfc_resolver *r, const char *name,
 static spfc_zone *zone_of(const char *text, spfc_resolver **r)
 {
 	spfc_zone *z = NULL;
-	char err[200];
+	spfc_buf err;
 
 	CHECK(spfc_zone_new(&z) == SPFC_OK);
-	if (spfc_zone_load(z, text, strlen(text), err, sizeof err) !=
-	    SPFC_OK) {
-		fprintf(stderr, "zone_of: %s\n", err);
+	spfc_buf_init(&err, 0);
+	if (spfc_zone_load(z, text, strlen(text), &err) != SPFC_OK) {
+		fprintf(stderr, "zone_of: %s\n", spfc_buf_str(&err));
 		CHECK(0);
 	}
+	spfc_buf_free(&err);
 	CHECK(spfc_zone_resolver_new(z, r) == SPFC_OK);
 	return z;
 }
@@ -189,14 +190,17 @@ static void test_types(void)
 	spfc_zone_free(z);
 }
 
-/* Load text; return the status and the message in err. */
-static spfc_status load_err(const char *text, char *err, size_t errsize)
+/* Load text into a new zone; return the status, the message in why (if
+ * not NULL), emptied first. */
+static spfc_status load_err(const char *text, spfc_buf *why)
 {
 	spfc_zone *z = NULL;
 	spfc_status st;
 
+	if (why)
+		spfc_buf_reset(why);
 	CHECK(spfc_zone_new(&z) == SPFC_OK);
-	st = spfc_zone_load(z, text, strlen(text), err, errsize);
+	st = spfc_zone_load(z, text, strlen(text), why);
 	spfc_zone_free(z);
 	return st;
 }
@@ -270,36 +274,49 @@ static void test_errors(void)
 		{"ok.example A 192.0.2.1\r\nb.example TIMEOUT now\r\n",
 		 SPFC_ESYNTAX, "line 2: unexpected \"now\""},
 	};
-	char err[200];
+	spfc_buf err, tiny;
+	spfc_zone *z = NULL;
 	size_t i;
 
+	spfc_buf_init(&err, 0);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		spfc_status st = load_err(cases[i].text, err, sizeof err);
+		spfc_status st = load_err(cases[i].text, &err);
 		if (st != cases[i].st)
 			fprintf(stderr, "case %zu: status %d\n", i, (int)st);
 		CHECK(st == cases[i].st);
-		CHECK_STR(err, cases[i].err);
+		CHECK_STR(spfc_buf_str(&err), cases[i].err);
 	}
 
-	/* err may be NULL or tiny; it is cut, never overrun */
-	CHECK(load_err("a.example FOO\n", NULL, 0) == SPFC_ESYNTAX);
-	memset(err, 'z', sizeof err);
-	CHECK(load_err("a.example FOO\n", err, 5) == SPFC_ESYNTAX);
-	CHECK_STR(err, "line");
-	CHECK(err[5] == 'z');
+	/* why may be NULL; a bounded one takes the sticky error, never more
+	 * than its bound, and the call's status is unchanged */
+	CHECK(load_err("a.example FOO\n", NULL) == SPFC_ESYNTAX);
+	spfc_buf_init(&tiny, 8);
+	CHECK(load_err("a.example FOO\n", &tiny) == SPFC_ESYNTAX);
+	CHECK(tiny.err == SPFC_ELIMIT);
+	CHECK(tiny.len <= 8);
+	spfc_buf_free(&tiny);
 
-	/* a clean load clears err */
-	strcpy(err, "stale");
-	CHECK(load_err("# nothing\n", err, sizeof err) == SPFC_OK);
-	CHECK_STR(err, "");
+	/* the reason is appended to what why held; a clean load appends
+	 * nothing */
+	CHECK(spfc_zone_new(&z) == SPFC_OK);
+	spfc_buf_reset(&err);
+	spfc_buf_adds(&err, "held; ");
+	CHECK(spfc_zone_load(z, "# nothing\n", 10, &err) == SPFC_OK);
+	CHECK_STR(spfc_buf_str(&err), "held; ");
+	CHECK(spfc_zone_load(z, "a.example FOO\n", 14, &err) ==
+	      SPFC_ESYNTAX);
+	CHECK_STR(spfc_buf_str(&err), "held; line 1: unknown type \"FOO\"");
+	spfc_zone_free(z);
 	/* no final newline, an empty text */
-	CHECK(load_err("a.example A 192.0.2.1", err, sizeof err) == SPFC_OK);
-	CHECK(load_err("", err, sizeof err) == SPFC_OK);
+	CHECK(load_err("a.example A 192.0.2.1", &err) == SPFC_OK);
+	CHECK_STR(spfc_buf_str(&err), "");
+	CHECK(load_err("", &err) == SPFC_OK);
+	spfc_buf_free(&err);
 }
 
 static void test_limits(void)
 {
-	char err[200];
+	spfc_buf err;
 	char *text;
 	size_t i, n;
 	spfc_zone *z = NULL;
@@ -307,16 +324,18 @@ static void test_limits(void)
 	const char *strs[300];
 	size_t lens[300];
 
+	spfc_buf_init(&err, 0);
 	/* a 255-byte string is fine, 256 is not */
 	text = malloc(400);
 	memcpy(text, "a.example TXT \"", 15);
 	memset(text + 15, 'x', 255);
 	memcpy(text + 270, "\"\n", 3);
-	CHECK(load_err(text, err, sizeof err) == SPFC_OK);
+	CHECK(load_err(text, &err) == SPFC_OK);
 	memset(text + 15, 'x', 256);
 	memcpy(text + 271, "\"\n", 3);
-	CHECK(load_err(text, err, sizeof err) == SPFC_ELIMIT);
-	CHECK_STR(err, "line 1: TXT string longer than 255 bytes");
+	CHECK(load_err(text, &err) == SPFC_ELIMIT);
+	CHECK_STR(spfc_buf_str(&err),
+		  "line 1: TXT string longer than 255 bytes");
 	free(text);
 
 	/* a TXT record over 65535 bytes of RDATA */
@@ -330,8 +349,9 @@ static void test_limits(void)
 		n += 220;
 	}
 	text[n] = '\0';
-	CHECK(load_err(text, err, sizeof err) == SPFC_ELIMIT);
-	CHECK_STR(err, "line 1: TXT record longer than 65535 bytes");
+	CHECK(load_err(text, &err) == SPFC_ELIMIT);
+	CHECK_STR(spfc_buf_str(&err),
+		  "line 1: TXT record longer than 65535 bytes");
 	free(text);
 
 	/* a line over 70000 bytes */
@@ -339,8 +359,8 @@ static void test_limits(void)
 	memcpy(text, "# ok\n# ", 7);
 	memset(text + 7, 'c', 70000);
 	text[70007] = '\0';
-	CHECK(load_err(text, err, sizeof err) == SPFC_ELIMIT);
-	CHECK_STR(err, "line 2: line longer than 70000 bytes");
+	CHECK(load_err(text, &err) == SPFC_ELIMIT);
+	CHECK_STR(spfc_buf_str(&err), "line 2: line longer than 70000 bytes");
 	free(text);
 
 	/* the whole text: at most 64 MiB; the line that passes it is named */
@@ -351,18 +371,20 @@ static void test_limits(void)
 		text[i + 999] = '\n';
 	}
 	CHECK(spfc_zone_new(&z) == SPFC_OK);
-	CHECK(spfc_zone_load(z, text, ((size_t)64 << 20), err, sizeof err) ==
-	      SPFC_OK);
-	CHECK(spfc_zone_load(z, text, n, err, sizeof err) == SPFC_ELIMIT);
-	CHECK_STR(err, "line 67109: zone text longer than 64 MiB");
+	spfc_buf_reset(&err);
+	CHECK(spfc_zone_load(z, text, ((size_t)64 << 20), &err) == SPFC_OK);
+	CHECK(spfc_zone_load(z, text, n, &err) == SPFC_ELIMIT);
+	CHECK_STR(spfc_buf_str(&err),
+		  "line 67109: zone text longer than 64 MiB");
 	spfc_zone_free(z);
 	free(text);
 
 	/* NUL in a line */
 	CHECK(spfc_zone_new(&z) == SPFC_OK);
-	CHECK(spfc_zone_load(z, "a A 1.2.3.4\nb\0 A 1.2.3.4\n", 25, err,
-			     sizeof err) == SPFC_ESYNTAX);
-	CHECK_STR(err, "line 2: NUL byte in line");
+	spfc_buf_reset(&err);
+	CHECK(spfc_zone_load(z, "a A 1.2.3.4\nb\0 A 1.2.3.4\n", 25, &err) ==
+	      SPFC_ESYNTAX);
+	CHECK_STR(spfc_buf_str(&err), "line 2: NUL byte in line");
 
 	/* the API: a name over 1024 bytes, a string over 255, n == 0 */
 	text = malloc(1100);
@@ -407,6 +429,7 @@ static void test_limits(void)
 	}
 	spfc_zone_free(z);
 	spfc_zone_free(NULL);
+	spfc_buf_free(&err);
 }
 
 static void test_names(void)
@@ -841,22 +864,29 @@ static void test_file(void)
 {
 	spfc_zone *z = NULL;
 	spfc_resolver *r;
-	char err[300];
+	spfc_buf err;
 	struct cap c;
 
 	CHECK(spfc_zone_new(&z) == SPFC_OK);
-	CHECK(spfc_zone_load_file(z, "no-such-file.zone", err, sizeof err) ==
-	      SPFC_EIO);
-	CHECK(strncmp(err, "cannot open \"no-such-file.zone\": ", 33) == 0);
-	CHECK(strstr(err, "No such file") != NULL);
-	CHECK(spfc_zone_load_file(z, ".", err, sizeof err) == SPFC_EIO);
-	CHECK(strncmp(err, "cannot read \".\": ", 17) == 0);
-	CHECK(spfc_zone_load_file(z, ZONE_TEST_DIR "/example.zone", err, sizeof err) ==
+	spfc_buf_init(&err, 0);
+	CHECK(spfc_zone_load_file(z, "no-such-file.zone", &err) == SPFC_EIO);
+	CHECK(strncmp(spfc_buf_str(&err),
+		      "cannot open \"no-such-file.zone\": ", 33) == 0);
+	CHECK(strstr(spfc_buf_str(&err), "No such file") != NULL);
+	spfc_buf_reset(&err);
+	CHECK(spfc_zone_load_file(z, ".", &err) == SPFC_EIO);
+	CHECK(strncmp(spfc_buf_str(&err), "cannot read \".\": ", 17) == 0);
+	spfc_buf_reset(&err);
+	CHECK(spfc_zone_load_file(z, ZONE_TEST_DIR "/example.zone", &err) ==
 	      SPFC_OK);
-	CHECK_STR(err, "");
-	CHECK(spfc_zone_load_file(z, ZONE_TEST_DIR "/bad.zone", err, sizeof err) ==
+	CHECK_STR(spfc_buf_str(&err), "");
+	CHECK(spfc_zone_load_file(z, ZONE_TEST_DIR "/bad.zone", &err) ==
 	      SPFC_ESYNTAX);
-	CHECK_STR(err, "line 4: bad IPv4 address \"192.0.2.300\"");
+	CHECK_STR(spfc_buf_str(&err),
+		  "line 4: bad IPv4 address \"192.0.2.300\"");
+	spfc_buf_free(&err);
+	/* why may be NULL */
+	CHECK(spfc_zone_load_file(z, "no-such-file.zone", NULL) == SPFC_EIO);
 	CHECK(spfc_zone_resolver_new(z, &r) == SPFC_OK);
 	CHECK(ask(r, "example.com", SPFC_RR_TXT, &c) == 1);
 	CHECK(c.rcode == SPFC_DNS_OK && c.count == 1);
