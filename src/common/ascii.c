@@ -64,3 +64,13 @@ int sc_is_token(const char *s, size_t len)
 	}
 	return 1;
 }
+
+int sc_is_ascii(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}

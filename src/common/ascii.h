@@ -57,6 +57,9 @@ static inline char sc_to_upper(char c)
  * sc_is_* above, given the byte as 0..255); 1 for no bytes. */
 int sc_all_bytes(const char *s, size_t len, int (*is)(int));
 
+/* 1 when no byte of s[0..len) is outside ASCII (0x00..0x7f). */
+int sc_is_ascii(const char *s, size_t len);
+
 /* 1 when a[0..alen) and b[0..blen) are equal ignoring ASCII case. */
 int sc_eq_nocase(const char *a, size_t alen, const char *b, size_t blen);
 

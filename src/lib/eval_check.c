@@ -13,6 +13,8 @@
 
 #include <spfc/idn.h>
 
+#include "common/ascii.h"
+
 #include "macro.h"
 #include "name.h"
 
@@ -170,8 +172,8 @@ static int identity_to_ascii(const char **s, int mailbox, spfc_buf *b)
 {
 	int rc;
 
-	if (!*s)
-		return 0;
+	if (!*s || sc_is_ascii(*s, strlen(*s)))
+		return 0;	/* the usual case: nothing to convert, no copy */
 	rc = mailbox ? spfc_mailbox_to_ascii(*s, strlen(*s), b)
 		     : spfc_domain_to_ascii(*s, strlen(*s), b);
 	if (rc > 0)

@@ -10,6 +10,8 @@
  */
 #include <spfc/idn.h>
 
+#include "common/ascii.h"
+
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +21,6 @@
  * byte of input and one of output), so this only bounds the work. */
 #define IDN_INPUT_MAX 1024
 
-static int ascii_only(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
 
 /* One run of bytes between ASCII dots that holds a byte outside ASCII:
  * its A-label form (UTS #46 may map a character to a dot: several labels
@@ -71,7 +64,7 @@ int spfc_domain_to_ascii(const char *s, size_t len, spfc_buf *out)
 {
 	size_t mark = out->len, i = 0;
 
-	if (ascii_only(s, len))
+	if (sc_is_ascii(s, len))
 		return spfc_buf_add(out, s, len) < 0 ? -1 : 0;
 	if (len > IDN_INPUT_MAX || memchr(s, '\0', len))
 		return -1;
@@ -80,7 +73,7 @@ int spfc_domain_to_ascii(const char *s, size_t len, spfc_buf *out)
 
 		while (j < len && s[j] != '.')
 			j++;
-		if (ascii_only(s + i, j - i) ? spfc_buf_add(out, s + i, j - i) < 0
+		if (sc_is_ascii(s + i, j - i) ? spfc_buf_add(out, s + i, j - i) < 0
 					     : label_to_ascii(s + i, j - i, out) < 0) {
 			spfc_buf_truncate(out, mark);
 			return -1;
@@ -107,7 +100,7 @@ int spfc_mailbox_to_ascii(const char *s, size_t len, spfc_buf *out)
 	if (!at)
 		return spfc_domain_to_ascii(s, len, out);
 	keep = (size_t)(at - s) + 1;
-	if (ascii_only(at + 1, len - keep))
+	if (sc_is_ascii(at + 1, len - keep))
 		return spfc_buf_add(out, s, len) < 0 ? -1 : 0;
 	{
 		size_t mark = out->len;

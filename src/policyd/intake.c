@@ -10,6 +10,8 @@
 
 #include <spfc/idn.h>
 
+#include "common/ascii.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,10 +73,11 @@ static int attrs(const struct proto_request *q, char *out[A_N], size_t extra,
 		/* RFC 8616: the HELO name and the sender's domain in A-label
 		 * form, for the checks, the header and the log alike (one
 		 * that does not convert stays, and is not a valid domain) */
-		if ((k == A_HELO &&
-		     spfc_domain_to_ascii(val[k], len[k], &conv[k]) > 0) ||
-		    (k == A_SENDER &&
-		     spfc_mailbox_to_ascii(val[k], len[k], &conv[k]) > 0)) {
+		if (!sc_is_ascii(val[k], len[k]) &&	/* else no copy */
+		    ((k == A_HELO &&
+		      spfc_domain_to_ascii(val[k], len[k], &conv[k]) > 0) ||
+		     (k == A_SENDER &&
+		      spfc_mailbox_to_ascii(val[k], len[k], &conv[k]) > 0))) {
 			val[k] = conv[k].data;
 			len[k] = conv[k].len;
 		}
