@@ -884,8 +884,22 @@ class Daemon:
         self.err.close()
 
 
+def engine_shim(work):
+    """A directory whose `dns` package fails to import: pyspf then uses
+    pydns (python3-dns, the package's own dependency), the DNS library the
+    reference behaviour was taken with, even where python3-dnspython is
+    installed (pyspf prefers it, and it reads CNAME chains and server
+    failures differently)."""
+    shim = os.path.join(work, 'pyshim')
+    os.makedirs(os.path.join(shim, 'dns'), exist_ok=True)
+    with open(os.path.join(shim, 'dns', '__init__.py'), 'w') as f:
+        f.write('raise ImportError("pydns is the reference: dnspython hidden")\n')
+    return shim
+
+
 def engine_argv(args, conf_path):
-    return args.netns_prefix + [args.engine, conf_path]
+    return args.netns_prefix + ['env', 'PYTHONPATH=' + engine_shim(args.work),
+                                args.engine, conf_path]
 
 
 def ours_argv(args, conf_path):
