@@ -188,6 +188,7 @@ struct lint {
 	const char *path[WALK_MAX_DEPTH + 1];	/* domains being walked */
 	const char *top;	/* the linted domain (%{o}) */
 	struct node *root;
+	struct space *space;	/* lint_space.c */
 };
 
 /* Void lookups over the whole tree, in evaluation order, for IPv4 and
@@ -306,6 +307,15 @@ void range_list(const struct flat *fl, int family, spfc_buf *b,
 		int full);
 void quoted_strings(const struct flat *fl, spfc_buf *b,
 		    const char *sep);
+
+/* ---- lint_space.c: the authorized space, shared senders ---------- */
+
+struct jw;
+int space_load(struct lint *L, const struct lint_space_opts *o);
+void space_run(struct lint *L);
+void space_free(struct lint *L);
+void space_text(spfc_buf *b, const struct lint *L);
+void space_json(struct jw *j, const struct lint *L);
 
 /* ---- lint_check.c: the check of --ip ----------------------------- */
 

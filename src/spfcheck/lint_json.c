@@ -283,6 +283,7 @@ void json_report(spfc_buf *b, struct lint *L, const struct flat *fl,
 	jw_num(&j, "ipv4", v.n[0]);
 	jw_num(&j, "ipv6", v.n[1]);
 	jw_close(&j, '}');
+	space_json(&j, L);
 	json_node(&j, "tree", L->root);
 	if (fl)
 		json_flat(&j, fl);

@@ -418,6 +418,7 @@ void text_report(struct out *o, struct lint *L, const struct flat *fl,
 		spfc_buf_adds(b, " of 2 for IPv6 clients");
 	}
 	spfc_buf_addc(b, '\n');
+	space_text(b, L);
 	for (i = 0; i < L->nf; i++)
 		nsev[L->f[i].sev]++;
 	if (L->nf == 0) {
