@@ -225,6 +225,7 @@ struct flat {
 struct out {
 	spfc_buf *b;
 	int color;
+	const char *top;	/* the linted domain, for %{o} */
 };
 
 /* The check of --ip, run by the library, and how its path runs through
@@ -316,6 +317,15 @@ void space_run(struct lint *L);
 void space_free(struct lint *L);
 void space_text(spfc_buf *b, const struct lint *L);
 void space_json(struct jw *j, const struct lint *L);
+
+/* ---- lint_vendor.c: names made from macros ---------------------- */
+
+/* The name the receiver looks up for t (whose target needs the client
+ * or sender), the macros shown as what they expand to. */
+void vendor_name(spfc_buf *b, const char *top, const struct node *nd,
+		 const struct lterm *t);
+void vendor_finding(struct lint *L, const struct node *nd,
+		    const struct lterm *t);
 
 /* ---- lint_check.c: the check of --ip ----------------------------- */
 

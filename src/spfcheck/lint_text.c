@@ -142,7 +142,9 @@ static void text_term(struct out *o, const struct node *nd,
 	} else if (!t->reached && t->type < SPFC_TERM_REDIRECT) {
 		spfc_buf_adds(b, ": never evaluated (after all)");
 	} else if (t->counted && !t->target) {
-		spfc_buf_adds(b, ": depends on the client or sender");
+		spfc_buf_adds(b, ": receivers look up ");
+		vendor_name(b, o->top, nd, t);
+		spfc_buf_adds(b, " (not flattenable)");
 	} else if (t->skipped) {
 		spfc_buf_adds(b, ": not looked up");
 	} else if (t->bad_target) {
@@ -387,6 +389,7 @@ void text_report(struct out *o, struct lint *L, const struct flat *fl,
 	size_t i, shown, nsev[3] = {0, 0, 0};
 	int first = 1;
 
+	o->top = L->top;
 	text_node(o, root, 0);
 	spfc_buf_adds(b, "lookups: ");
 	spfc_buf_addu(b, root->total);
