@@ -244,6 +244,7 @@ struct checked {
 	const struct lterm *gap_t;
 	const char *gap_dom;
 	int changed;		/* the check read records the walk did not */
+	struct evcount *ec;	/* the evaluator's counts, lint_counts.c */
 };
 
 /* ---- lint.c: small functions ------------------------------------- */
@@ -326,6 +327,17 @@ void vendor_name(spfc_buf *b, const char *top, const struct node *nd,
 		 const struct lterm *t);
 void vendor_finding(struct lint *L, const struct node *nd,
 		    const struct lterm *t);
+
+/* ---- lint_counts.c: the evaluator's lookup counts ---------------- */
+
+/* An event of the check; nd and t: the walked record and term of a term
+ * event, when the walk knows them. */
+void counts_event(struct checked *k, const spfc_event *ev,
+		  const struct node *nd, const struct lterm *t);
+void counts_findings(struct lint *L, const struct checked *k);
+void counts_text(spfc_buf *b, const struct checked *k);
+void counts_json(struct jw *j, const struct checked *k);
+void counts_free(struct checked *k);
 
 /* ---- lint_check.c: the check of --ip ----------------------------- */
 

@@ -269,6 +269,7 @@ static void text_check(struct out *o, const struct checked *k, int trace)
 		add_safes(b, s);
 		spfc_buf_addc(b, '\n');
 	}
+	counts_text(b, k);
 	spfc_buf_adds(b, "  path: ");
 	spfc_buf_init(&note, 0);
 	path_note(k, &note);
