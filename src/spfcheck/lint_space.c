@@ -604,7 +604,7 @@ static int shared_line(struct lint *L, struct space *S, const char *file,
 		       char *line, unsigned long no)
 {
 	char *s = line, *e;
-	char where[64];
+	char where[SHARED_LINE_MAX + 32];
 
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -618,9 +618,10 @@ static int shared_line(struct lint *L, struct space *S, const char *file,
 		return -1;
 	}
 	if (!spfc_name_valid(s, sc_strip_dot(s, (size_t)(e - s)))) {
-		snprintf(where, sizeof where, "line %lu of", no);
-		complain("not a domain name at", where);
-		complain("in the shared-sender list", file);
+		snprintf(where, sizeof where, "%.*s (line %lu of %.256s)",
+			 (int)(e - s), s, no, file);
+		complain("the shared-sender list holds a line that is no "
+			 "domain name", where);
 		return -1;
 	}
 	return shared_add(L, S, s, sc_strip_dot(s, (size_t)(e - s)));
