@@ -37,6 +37,7 @@ struct lint_space_opts {
 	int v4, v6;
 	const char *lists[LINT_SHARED_LISTS_MAX];	/* --shared-list */
 	size_t nlists;
+	int given;	/* one of the options was given */
 };
 
 /* The defaults; then one of --space-v4, --space-v6, --shared-list

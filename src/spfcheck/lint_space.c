@@ -676,6 +676,7 @@ int lint_space_arg(struct lint_space_opts *o, const char *opt,
 	unsigned long v;
 	int v6 = strcmp(opt, "space-v6") == 0;
 
+	o->given = 1;
 	if (strcmp(opt, "shared-list") == 0) {
 		if (o->nlists == LINT_SHARED_LISTS_MAX) {
 			complain("too many --shared-list files; at most 8", NULL);

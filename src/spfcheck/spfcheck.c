@@ -435,6 +435,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		complain("--flatten goes with --lint DOMAIN", NULL);
 		return EXIT_USAGE;
 	}
+	if (a->space.given && !a->lint) {
+		complain("--space-v4, --space-v6 and --shared-list go with "
+			 "--lint DOMAIN", NULL);
+		return EXIT_USAGE;
+	}
 	if (!a->ip && !a->lint) {
 		complain("--ip is required (try --help)", NULL);
 		return EXIT_USAGE;
