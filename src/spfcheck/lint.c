@@ -128,10 +128,17 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 	L.budget_ms = q->opt->timeout_ms > 0 ? q->opt->timeout_ms
 					      : ROUND_BUDGET_MS;
 	L.top = domain;
+	if (space_load(&L, q->space) < 0) {
+		rc = L.nomem ? LINT_EXIT_ENV : LINT_EXIT_USAGE;
+		if (L.nomem)
+			goto nomem;
+		goto done;
+	}
 	L.root = walk(&L, domain, VIA_TOP, 0, 0);
 	if (!L.root)
 		goto nomem;
 	tree_findings(&L);
+	space_run(&L);
 	if (L.dropped) {
 		char num[24];
 
@@ -185,6 +192,7 @@ nomem:
 	rc = LINT_EXIT_ENV;
 done:
 	checked_free(&k);
+	space_free(&L);
 	flat_free(&fl);
 	node_free(L.root);
 	for (i = 0; i < L.nf; i++) {

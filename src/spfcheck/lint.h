@@ -27,6 +27,25 @@
 #define LINT_EXIT_ERROR 3	/* at least one error */
 #define LINT_EXIT_ENV 4		/* out of memory, output not written, ... */
 
+/* The authorized space (lint_space.c): warn past a /v4 of IPv4 or a /v6
+ * of IPv6 that gets pass; the lists of shared senders beside the
+ * default one. */
+#define SPACE_V4_DEFAULT 16
+#define SPACE_V6_DEFAULT 32
+#define LINT_SHARED_LISTS_MAX 8
+struct lint_space_opts {
+	int v4, v6;
+	const char *lists[LINT_SHARED_LISTS_MAX];	/* --shared-list */
+	size_t nlists;
+	int given;	/* one of the options was given */
+};
+
+/* The defaults; then one of --space-v4, --space-v6, --shared-list
+ * (opt) with its argument: 0, or -1 after complaining. */
+void lint_space_defaults(struct lint_space_opts *o);
+int lint_space_arg(struct lint_space_opts *o, const char *opt,
+		   const char *arg);
+
 struct lint_request {
 	const char *domain;		/* the domain to lint (--lint) */
 	/* --ip given: the check to run (sender, HELO and scope as given;
@@ -35,6 +54,7 @@ struct lint_request {
 	const spfc_options *opt;	/* budget, receiver, default exp, trace */
 	int flatten;			/* --flatten */
 	int json;			/* --json */
+	const struct lint_space_opts *space;	/* NULL: the defaults */
 };
 
 /* Lint q->domain through r (borrowed), print the report on stdout and

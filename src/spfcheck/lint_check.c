@@ -158,12 +158,14 @@ static void on_event(const spfc_check *c, const spfc_event *ev, void *arg)
 		break;
 	case SPFC_EV_TERM:
 		follow_term(w, d, ev);
+		counts_event(w->k, ev, w->at[d], w->last[d]);
 		break;
 	case SPFC_EV_RECORD:
 	case SPFC_EV_NO_RECORD:
 		follow_record(w, d, ev);
 		break;
 	default:
+		counts_event(w->k, ev, NULL, NULL);	/* lint_counts.c */
 		break;
 	}
 }
@@ -222,6 +224,7 @@ spfc_status run_check(struct lint *L, spfc_resolver *r,
 	spfc_check_drive(k->c);
 	if (path_map(k, L->root) < 0)
 		L->nomem = 1;
+	counts_findings(L, k);
 	return SPFC_OK;
 }
 
@@ -230,6 +233,7 @@ void checked_free(struct checked *k)
 	spfc_check_free(k->c);
 	free(k->terms);
 	free(k->nodes);
+	counts_free(k);
 }
 
 /* The check ended in an error at the last step of the path. */

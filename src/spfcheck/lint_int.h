@@ -188,6 +188,7 @@ struct lint {
 	const char *path[WALK_MAX_DEPTH + 1];	/* domains being walked */
 	const char *top;	/* the linted domain (%{o}) */
 	struct node *root;
+	struct space *space;	/* lint_space.c */
 };
 
 /* Void lookups over the whole tree, in evaluation order, for IPv4 and
@@ -224,6 +225,7 @@ struct flat {
 struct out {
 	spfc_buf *b;
 	int color;
+	const char *top;	/* the linted domain, for %{o} */
 };
 
 /* The check of --ip, run by the library, and how its path runs through
@@ -242,6 +244,7 @@ struct checked {
 	const struct lterm *gap_t;
 	const char *gap_dom;
 	int changed;		/* the check read records the walk did not */
+	struct evcount *ec;	/* the evaluator's counts, lint_counts.c */
 };
 
 /* ---- lint.c: small functions ------------------------------------- */
@@ -306,6 +309,35 @@ void range_list(const struct flat *fl, int family, spfc_buf *b,
 		int full);
 void quoted_strings(const struct flat *fl, spfc_buf *b,
 		    const char *sep);
+
+/* ---- lint_space.c: the authorized space, shared senders ---------- */
+
+struct jw;
+int space_load(struct lint *L, const struct lint_space_opts *o);
+void space_run(struct lint *L);
+void space_free(struct lint *L);
+void space_text(spfc_buf *b, const struct lint *L);
+void space_json(struct jw *j, const struct lint *L);
+
+/* ---- lint_vendor.c: names made from macros ---------------------- */
+
+/* The name the receiver looks up for t (whose target needs the client
+ * or sender), the macros shown as what they expand to. */
+void vendor_name(spfc_buf *b, const char *top, const struct node *nd,
+		 const struct lterm *t);
+void vendor_finding(struct lint *L, const struct node *nd,
+		    const struct lterm *t);
+
+/* ---- lint_counts.c: the evaluator's lookup counts ---------------- */
+
+/* An event of the check; nd and t: the walked record and term of a term
+ * event, when the walk knows them. */
+void counts_event(struct checked *k, const spfc_event *ev,
+		  const struct node *nd, const struct lterm *t);
+void counts_findings(struct lint *L, const struct checked *k);
+void counts_text(spfc_buf *b, const struct checked *k);
+void counts_json(struct jw *j, const struct checked *k);
+void counts_free(struct checked *k);
 
 /* ---- lint_check.c: the check of --ip ----------------------------- */
 

@@ -131,6 +131,7 @@ static void json_check(struct jw *j, const struct checked *k)
 	jw_str(j, "explanation", spfc_check_explanation(c));
 	jw_num(j, "lookups", spfc_check_lookups(c));
 	jw_num(j, "void_lookups", spfc_check_voids(c));
+	counts_json(j, k);
 	spfc_buf_init(&note, 0);
 	path_note(k, &note);
 	if (!note.len) {
@@ -283,6 +284,7 @@ void json_report(spfc_buf *b, struct lint *L, const struct flat *fl,
 	jw_num(&j, "ipv4", v.n[0]);
 	jw_num(&j, "ipv6", v.n[1]);
 	jw_close(&j, '}');
+	space_json(&j, L);
 	json_node(&j, "tree", L->root);
 	if (fl)
 		json_flat(&j, fl);

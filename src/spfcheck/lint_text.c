@@ -142,7 +142,9 @@ static void text_term(struct out *o, const struct node *nd,
 	} else if (!t->reached && t->type < SPFC_TERM_REDIRECT) {
 		spfc_buf_adds(b, ": never evaluated (after all)");
 	} else if (t->counted && !t->target) {
-		spfc_buf_adds(b, ": depends on the client or sender");
+		spfc_buf_adds(b, ": receivers look up ");
+		vendor_name(b, o->top, nd, t);
+		spfc_buf_adds(b, " (not flattenable)");
 	} else if (t->skipped) {
 		spfc_buf_adds(b, ": not looked up");
 	} else if (t->bad_target) {
@@ -267,6 +269,7 @@ static void text_check(struct out *o, const struct checked *k, int trace)
 		add_safes(b, s);
 		spfc_buf_addc(b, '\n');
 	}
+	counts_text(b, k);
 	spfc_buf_adds(b, "  path: ");
 	spfc_buf_init(&note, 0);
 	path_note(k, &note);
@@ -387,6 +390,7 @@ void text_report(struct out *o, struct lint *L, const struct flat *fl,
 	size_t i, shown, nsev[3] = {0, 0, 0};
 	int first = 1;
 
+	o->top = L->top;
 	text_node(o, root, 0);
 	spfc_buf_adds(b, "lookups: ");
 	spfc_buf_addu(b, root->total);
@@ -418,6 +422,7 @@ void text_report(struct out *o, struct lint *L, const struct flat *fl,
 		spfc_buf_adds(b, " of 2 for IPv6 clients");
 	}
 	spfc_buf_addc(b, '\n');
+	space_text(b, L);
 	for (i = 0; i < L->nf; i++)
 		nsev[L->f[i].sev]++;
 	if (L->nf == 0) {

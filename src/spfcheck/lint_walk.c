@@ -372,11 +372,7 @@ static void walk_dns_term(struct lint *L, struct node *nd, struct lterm *t,
 	if (term_target(L, nd, t) < 0)
 		return;
 	if (!t->target) {
-		finding(L, SEV_INFO, nd->domain, t, "the target depends on "
-			"the client or sender: not looked up",
-			t->type == SPFC_TERM_INCLUDE || t->type == SPFC_TERM_REDIRECT
-				? "; its own lookups are not counted here"
-				: "");
+		vendor_finding(L, nd, t);	/* lint_vendor.c */
 		return;
 	}
 	if (L->counted > WALK_MAX_LOOKUPS) {

@@ -65,6 +65,7 @@ static const char usage_text[] =
     " [--json]\n"
     "       spfcheck --lint DOMAIN [--flatten] [--ip IP [--sender ADDR]]\n"
     "                [--dns ...|--zone FILE] [--timeout SECONDS] [--json]\n"
+    "                [--space-v4 LEN] [--space-v6 LEN] [--shared-list FILE]\n"
     "       spfcheck --help | --version\n"
     "\n"
     "  --ip IP             the SMTP client address (IPv4 or IPv6)\n"
@@ -85,6 +86,10 @@ static const char usage_text[] =
     " mode)\n"
     "  --flatten           with --lint: the authorized addresses, a flat"
     " record\n"
+    "  --space-v4 LEN      with --lint: warn when more than a /LEN of IPv4"
+    " passes (16)\n"
+    "  --space-v6 LEN      ... of IPv6 (32)\n"
+    "  --shared-list FILE  more include domains of shared senders\n"
     "\n"
     "Exit status: 0 when a result was computed, 2 for bad usage,"
     " 1 otherwise.\n"
@@ -105,7 +110,8 @@ enum {
 	OPT_JSON,
 	OPT_VERSION,
 	OPT_LINT,
-	OPT_FLATTEN
+	OPT_FLATTEN,
+	OPT_SPACE	/* --space-v4, --space-v6, --shared-list: lint_space.c */
 };
 
 static const struct option long_options[] = {
@@ -124,6 +130,9 @@ static const struct option long_options[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"lint", required_argument, NULL, OPT_LINT},
 	{"flatten", no_argument, NULL, OPT_FLATTEN},
+	{"space-v4", required_argument, NULL, OPT_SPACE},
+	{"space-v6", required_argument, NULL, OPT_SPACE},
+	{"shared-list", required_argument, NULL, OPT_SPACE},
 	{NULL, 0, NULL, 0}
 };
 
@@ -142,6 +151,7 @@ struct args {
 	const char *lint;	/* --lint DOMAIN: the publisher's mode */
 	spfc_buf idn_lint, idn_sender, idn_helo; /* A-label forms, when made */
 	int flatten;
+	struct lint_space_opts space;
 };
 
 /* 1 when s holds a byte no host or mailbox name can hold: a control byte
@@ -332,12 +342,13 @@ static int parse_timeout(const char *s, int64_t *ms)
  * go on, EXIT_USAGE after complaining. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	int ch;
+	int ch, li = 0;
 
 	memset(a, 0, sizeof *a);
 	a->scope = SPFC_SCOPE_MFROM;
+	lint_space_defaults(&a->space);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", long_options, &li)) != -1) {
 		switch (ch) {
 		case OPT_IP:
 			a->ip = optarg;
@@ -391,6 +402,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_FLATTEN:
 			a->flatten = 1;
 			break;
+		case OPT_SPACE:
+			if (lint_space_arg(&a->space, long_options[li].name,
+					   optarg) < 0)
+				return EXIT_USAGE;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -417,6 +433,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->flatten && !a->lint) {
 		complain("--flatten goes with --lint DOMAIN", NULL);
+		return EXIT_USAGE;
+	}
+	if (a->space.given && !a->lint) {
+		complain("--space-v4, --space-v6 and --shared-list go with "
+			 "--lint DOMAIN", NULL);
 		return EXIT_USAGE;
 	}
 	if (!a->ip && !a->lint) {
@@ -661,7 +682,7 @@ int main(int argc, char **argv)
 	}
 	if (a.lint) {
 		struct lint_request lq = {a.lint, a.ip ? &req : NULL, &o,
-					  a.flatten, a.json};
+					  a.flatten, a.json, &a.space};
 
 		rc = lint_main(r, &lq);
 		goto done;
