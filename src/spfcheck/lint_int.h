@@ -279,6 +279,7 @@ void check_term(struct lint *L, const struct node *nd,
 
 struct node *walk(struct lint *L, const char *domain, enum how how,
 		  int in_include, unsigned depth);
+void walk_record(struct lint *L, struct node *nd, unsigned depth);
 void node_free(struct node *nd);
 
 /* ---- lint_find.c: findings --------------------------------------- */
