@@ -113,6 +113,10 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 		rc = LINT_EXIT_USAGE;
 		goto done;
 	}
+	if (q->against && drift_arg(q->against) < 0) {
+		rc = LINT_EXIT_USAGE;
+		goto done;
+	}
 	domain = dupn(q->domain, dlen);
 	if (!domain)
 		goto nomem;
@@ -145,6 +149,8 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 		finding(&L, SEV_INFO, NULL, NULL, utoa(L.dropped, num),
 			" more findings are not shown");
 	}
+	if (q->against)
+		drift_run(&L, q->against);
 	if (q->flatten) {
 		flatten_node(&L, &fl, L.root, 1);
 		flat_merge(&fl);
@@ -186,6 +192,8 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 	rc = L.maxsev == SEV_ERROR     ? LINT_EXIT_ERROR
 	     : L.maxsev == SEV_WARNING ? LINT_EXIT_WARNING
 				       : LINT_EXIT_CLEAN;
+	if (L.drift)
+		rc = drift_exit(L.drift);	/* for a cron job: drift or not */
 	goto done;
 nomem:
 	complain(spfc_strerror(SPFC_ENOMEM), NULL);
@@ -193,6 +201,7 @@ nomem:
 done:
 	checked_free(&k);
 	space_free(&L);
+	drift_free(L.drift);
 	flat_free(&fl);
 	node_free(L.root);
 	for (i = 0; i < L.nf; i++) {

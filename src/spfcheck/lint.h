@@ -20,7 +20,8 @@
 #include <spfc/resolver.h>
 #include <spfc/spfc.h>
 
-/* Exit statuses of the lint mode (man/spfcheck.1, LINT). */
+/* Exit statuses of the lint mode (man/spfcheck.1, LINT); with --against,
+ * 0 no drift, 1 drift, 3 not decided. */
 #define LINT_EXIT_CLEAN 0	/* nothing above information level */
 #define LINT_EXIT_WARNING 1	/* warnings, no errors */
 #define LINT_EXIT_USAGE 2	/* bad usage, as in the check mode */
@@ -55,6 +56,9 @@ struct lint_request {
 	int flatten;			/* --flatten */
 	int json;			/* --json */
 	const struct lint_space_opts *space;	/* NULL: the defaults */
+	/* --against NAME|RECORD: compare the published flat record at NAME
+	 * (or given as text) with the tree; NULL: no comparison. */
+	const char *against;
 };
 
 /* Lint q->domain through r (borrowed), print the report on stdout and

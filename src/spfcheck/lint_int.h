@@ -189,6 +189,7 @@ struct lint {
 	const char *top;	/* the linted domain (%{o}) */
 	struct node *root;
 	struct space *space;	/* lint_space.c */
+	struct drift *drift;	/* --against: the comparison, or NULL */
 };
 
 /* Void lookups over the whole tree, in evaluation order, for IPv4 and
@@ -282,6 +283,7 @@ void check_term(struct lint *L, const struct node *nd,
 
 struct node *walk(struct lint *L, const char *domain, enum how how,
 		  int in_include, unsigned depth);
+void walk_record(struct lint *L, struct node *nd, unsigned depth);
 void node_free(struct node *nd);
 
 /* ---- lint_find.c: findings --------------------------------------- */
@@ -367,5 +369,24 @@ void text_report(struct out *o, struct lint *L, const struct flat *fl,
 
 void json_report(spfc_buf *b, struct lint *L, const struct flat *fl,
 		 const struct checked *k);
+
+/* ---- lint_drift.c: --against, the published flat record compared -- */
+
+struct drift;
+struct jw;
+
+/* 0 when --against's argument is a domain name or an SPF record text;
+ * -1 after complaining (a usage error). */
+int drift_arg(const char *against);
+/* Walk the published record(s) and compare them with L's walked tree;
+ * the outcome in L->drift.  Out of memory sets L->nomem. */
+void drift_run(struct lint *L, const char *against);
+/* LINT_EXIT_CLEAN: no drift, LINT_EXIT_WARNING: drift,
+ * LINT_EXIT_ERROR: not decided (the published record is missing or a
+ * record of either side is broken). */
+int drift_exit(const struct drift *d);
+void drift_free(struct drift *d);
+void text_drift(struct out *o, const struct drift *d);
+void json_drift(struct jw *j, const struct drift *d);
 
 #endif

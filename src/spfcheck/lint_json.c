@@ -290,6 +290,8 @@ void json_report(spfc_buf *b, struct lint *L, const struct flat *fl,
 		json_flat(&j, fl);
 	if (k)
 		json_check(&j, k);
+	if (L->drift)
+		json_drift(&j, L->drift);
 	jw_close(&j, '}');
 	spfc_buf_addc(b, '\n');
 }

@@ -737,7 +737,7 @@ static void shared_findings(struct lint *L, const struct space *S,
 				    t->type != SPFC_TERM_REDIRECT))
 			continue;
 		if (t->target && shared_has(S, t->target))
-			finding(L, SEV_WARNING, nd->domain, t, t->target,
+			finding(L, SEV_INFO, nd->domain, t, t->target,
 				" is on the list of shared senders: every "
 				"customer of that service can send mail that "
 				"passes as this domain; rely on DKIM and DMARC "

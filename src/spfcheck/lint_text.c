@@ -442,4 +442,6 @@ void text_report(struct out *o, struct lint *L, const struct flat *fl,
 		text_flat(o, fl);
 	if (k)
 		text_check(o, k, trace);
+	if (L->drift)
+		text_drift(o, L->drift);
 }

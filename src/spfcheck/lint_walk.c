@@ -474,35 +474,13 @@ static void walk_dns_term(struct lint *L, struct node *nd, struct lterm *t,
 	}
 }
 
-struct node *walk(struct lint *L, const char *domain, enum how how,
-		  int in_include, unsigned depth)
+/* Parse nd's record (nd->record, nd->len) and walk its terms; walk()
+ * after the fetch, and --against for a record given as text. */
+void walk_record(struct lint *L, struct node *nd, unsigned depth)
 {
-	struct node *nd = calloc(1, sizeof *nd);
 	size_t i;
 	int bad;
 
-	if (!nd || !(nd->domain = dupn(domain, strlen(domain)))) {
-		free(nd);
-		L->nomem = 1;
-		return NULL;
-	}
-	nd->how = how;
-	nd->in_include = in_include;
-	nd->all = nd->redirect = nd->exp = -1;
-	if (depth > WALK_MAX_DEPTH) {
-		nd->status = N_TOODEEP;
-		return nd;
-	}
-	for (i = 0; i < depth; i++) {
-		if (sc_streq_nocase(L->path[i], domain)) {
-			nd->status = N_LOOP;
-			return nd;
-		}
-	}
-	L->path[depth] = nd->domain;
-	fetch(L, nd);
-	if (nd->status != N_OK || !nd->record)
-		return nd;
 	bad = parse_record(L, nd);
 	if (bad != 0) {
 		nd->status = N_SYNTAX;
@@ -512,7 +490,7 @@ struct node *walk(struct lint *L, const char *domain, enum how how,
 				"join without spaces (RFC 7208 section 3.3): a "
 				"string that does not end in a space glues two "
 				"terms together");
-		return nd;
+		return;
 	}
 
 	for (i = 0; i < nd->nterms; i++) {
@@ -587,6 +565,36 @@ struct node *walk(struct lint *L, const char *domain, enum how how,
 			check_exp(L, nd, t);
 		}
 	}
+}
+
+struct node *walk(struct lint *L, const char *domain, enum how how,
+		  int in_include, unsigned depth)
+{
+	struct node *nd = calloc(1, sizeof *nd);
+	size_t i;
+
+	if (!nd || !(nd->domain = dupn(domain, strlen(domain)))) {
+		free(nd);
+		L->nomem = 1;
+		return NULL;
+	}
+	nd->how = how;
+	nd->in_include = in_include;
+	nd->all = nd->redirect = nd->exp = -1;
+	if (depth > WALK_MAX_DEPTH) {
+		nd->status = N_TOODEEP;
+		return nd;
+	}
+	for (i = 0; i < depth; i++) {
+		if (sc_streq_nocase(L->path[i], domain)) {
+			nd->status = N_LOOP;
+			return nd;
+		}
+	}
+	L->path[depth] = nd->domain;
+	fetch(L, nd);
+	if (nd->status == N_OK && nd->record)
+		walk_record(L, nd, depth);
 	return nd;
 }
 

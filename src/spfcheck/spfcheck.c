@@ -64,6 +64,7 @@ static const char usage_text[] =
     "                [--default-exp TEXT] [--receiver NAME] [--trace]"
     " [--json]\n"
     "       spfcheck --lint DOMAIN [--flatten] [--ip IP [--sender ADDR]]\n"
+    "                [--against NAME|RECORD]\n"
     "                [--dns ...|--zone FILE] [--timeout SECONDS] [--json]\n"
     "                [--space-v4 LEN] [--space-v6 LEN] [--shared-list FILE]\n"
     "       spfcheck --help | --version\n"
@@ -90,11 +91,17 @@ static const char usage_text[] =
     " passes (16)\n"
     "  --space-v6 LEN      ... of IPv6 (32)\n"
     "  --shared-list FILE  more include domains of shared senders\n"
+    "  --against NAME|RECORD\n"
+    "                      with --lint: compare the flat record at NAME"
+    " (or the\n"
+    "                      record given) with the tree; exit 1 on drift\n"
     "\n"
     "Exit status: 0 when a result was computed, 2 for bad usage,"
     " 1 otherwise.\n"
     "With --lint: 0 clean, 1 warnings, 3 errors, 2 bad usage, 4 otherwise."
-    "\n";
+    "\n"
+    "With --against: 0 no drift, 1 drift, 3 not decided, 2 bad usage,"
+    " 4 otherwise.\n";
 
 enum {
 	OPT_IP = 256,
@@ -111,7 +118,8 @@ enum {
 	OPT_VERSION,
 	OPT_LINT,
 	OPT_FLATTEN,
-	OPT_SPACE	/* --space-v4, --space-v6, --shared-list: lint_space.c */
+	OPT_SPACE,	/* --space-v4, --space-v6, --shared-list: lint_space.c */
+	OPT_AGAINST
 };
 
 static const struct option long_options[] = {
@@ -133,6 +141,7 @@ static const struct option long_options[] = {
 	{"space-v4", required_argument, NULL, OPT_SPACE},
 	{"space-v6", required_argument, NULL, OPT_SPACE},
 	{"shared-list", required_argument, NULL, OPT_SPACE},
+	{"against", required_argument, NULL, OPT_AGAINST},
 	{NULL, 0, NULL, 0}
 };
 
@@ -152,6 +161,8 @@ struct args {
 	spfc_buf idn_lint, idn_sender, idn_helo; /* A-label forms, when made */
 	int flatten;
 	struct lint_space_opts space;
+	const char *against;	/* --against NAME|RECORD */
+	spfc_buf idn_against;
 };
 
 /* 1 when s holds a byte no host or mailbox name can hold: a control byte
@@ -338,6 +349,21 @@ static int parse_timeout(const char *s, int64_t *ms)
 	return 0;
 }
 
+/* --against's NAME in A-label form; a record given as text must be
+ * printable ASCII, as every SPF record is (RFC 7208 §3).  0, or -1 after
+ * complaining. */
+static int against_to_ascii(struct args *a)
+{
+	if (!sc_prefix_nocase(a->against, strlen(a->against), "v=spf1"))
+		return arg_to_ascii("--against", &a->against, 0,
+				    &a->idn_against);
+	if (has_bad_bytes(a->against)) {
+		complain("--against holds a control or 8-bit byte", a->against);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse argv into a.  Returns -1 to exit 0 (help/version printed), 0 to
  * go on, EXIT_USAGE after complaining. */
 static int parse_args(int argc, char **argv, struct args *a)
@@ -407,6 +433,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 					   optarg) < 0)
 				return EXIT_USAGE;
 			break;
+		case OPT_AGAINST:
+			a->against = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
@@ -440,6 +469,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			 "--lint DOMAIN", NULL);
 		return EXIT_USAGE;
 	}
+	if (a->against && !a->lint) {
+		complain("--against goes with --lint DOMAIN", NULL);
+		return EXIT_USAGE;
+	}
+	if (a->against && against_to_ascii(a))
+		return EXIT_USAGE;
 	if (!a->ip && !a->lint) {
 		complain("--ip is required (try --help)", NULL);
 		return EXIT_USAGE;
@@ -682,7 +717,7 @@ int main(int argc, char **argv)
 	}
 	if (a.lint) {
 		struct lint_request lq = {a.lint, a.ip ? &req : NULL, &o,
-					  a.flatten, a.json, &a.space};
+					  a.flatten, a.json, &a.space, a.against};
 
 		rc = lint_main(r, &lq);
 		goto done;
@@ -727,5 +762,6 @@ done:
 	spfc_buf_free(&a.idn_lint);
 	spfc_buf_free(&a.idn_sender);
 	spfc_buf_free(&a.idn_helo);
+	spfc_buf_free(&a.idn_against);
 	return rc;
 }
