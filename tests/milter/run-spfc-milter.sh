@@ -1,0 +1,13 @@
+#!/bin/sh
+# run-spfc-milter.sh - run one spfc-milter script under Debian's miltertest
+# against the real spfc-milter on a zone file; exit 77 (skipped) when
+# miltertest is not installed.
+# usage: run-spfc-milter.sh SPFC_MILTER ZONE LIB SCRIPT CONFIG
+command -v miltertest >/dev/null 2>&1 || {
+	echo "miltertest not installed (Debian package miltertest): skipped"
+	exit 77
+}
+dir=$(mktemp -d -t spfc-milter.XXXXXX) || exit 1
+trap 'rm -rf "$dir"' EXIT
+miltertest -D BIN="$1" -D ZONE="$2" -D LIB="$3" -D CONF="$5" \
+	-D SOCK="$dir/spfc-milter.sock" -s "$4"
