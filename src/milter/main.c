@@ -234,7 +234,7 @@ static int serve(struct config *cfg, const struct opts *o, const char *sock)
 	}
 	policy_set_max_jobs(pol, (size_t)cfg->max_checks);
 	log_msg(3, "Starting");
-	rc = milter_serve(loop, pol, cfg, sock, o->foreground);
+	rc = milter_serve(loop, pol, cached, cfg, sock, o->foreground);
 	log_msg(3, "Normal exit");
 	policy_free(pol);
 	uvres_close(glue);

@@ -6,7 +6,9 @@
  * at once on the shared DNS cache.
  *
  * A message's stages: at MAIL its state is reset and the skips decided
- * (InternalHosts; {auth_authen} with Skip_Authenticated); the decision
+ * (InternalHosts; {auth_authen} with Skip_Authenticated), and the HELO
+ * and MAIL FROM checks begin at once, their lookups going into the
+ * shared DNS cache (identical lookups in flight are joined); the decision
  * is asked for at the first RCPT (or at MAIL with Milter_Reject_Stage =
  * mail) and its answer given there, later recipients get the same; the
  * header it prepends is inserted at the top at end of message.  While a
@@ -70,11 +72,13 @@ struct mconn {
 	int decided;
 	struct milter_answer ans;
 	char sender[VALUE_MAX];
+	spfc_check *pre[2];	/* the checks begun at MAIL: HELO, MAIL FROM */
 };
 
 struct mserver {
 	uv_loop_t *loop;
 	struct policy *p;
+	spfc_resolver *res;
 	struct config *cfg;
 	struct sock sock;
 	struct mconn *list;
@@ -134,6 +138,7 @@ static void add_attr(struct proto_request *q, struct proto_attr *a,
 }
 
 static void on_decided(void *arg, const char *action);
+static void prefetch_stop(struct mconn *c);
 
 /* Ask the core; the answer comes to on_decided, maybe at once. */
 static void ask(struct mconn *c, const char *recipient)
@@ -201,6 +206,7 @@ static void on_decided(void *arg, const char *action)
 	struct mconn *c = arg;
 
 	c->job = NULL;
+	prefetch_stop(c);	/* the decision's own checks are done */
 	milter_answer_map(&c->ans, action);
 	c->decided = 1;
 	if (!c->in_start && c->awaiting && !c->closing) {
@@ -218,8 +224,73 @@ static void decide(struct mconn *c, int kind, const char *recipient)
 		give_decision(c);
 }
 
+/* ---- the checks begun at MAIL ---------------------------------------------- */
+
+/* They only fill the DNS cache: the decision, asked for at RCPT, runs
+ * its own checks, whose lookups then join theirs or find the answers
+ * there.  They end with the message at the latest. */
+static void prefetch_stop(struct mconn *c)
+{
+	spfc_check_free(c->pre[0]);
+	spfc_check_free(c->pre[1]);
+	c->pre[0] = c->pre[1] = NULL;
+}
+
+static void on_prefetched(spfc_check *chk, void *arg)
+{
+	struct mconn *c = arg;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (c->pre[i] == chk)
+			c->pre[i] = NULL;
+	spfc_check_free(chk);
+}
+
+static void prefetch_one(struct mconn *c, int i, const spfc_addr *ip,
+			 const char *sender, const char *helo,
+			 spfc_scope scope)
+{
+	const struct config *cfg = c->s->cfg;
+	spfc_options o;
+	spfc_request q;
+
+	spfc_options_init(&o);
+	o.timeout_ms = (int64_t)cfg->milter_timeout * 1000;
+	o.void_limit = (unsigned)cfg->void_limit;
+	memset(&q, 0, sizeof q);
+	q.ip = *ip;
+	q.sender = sender;
+	q.helo = helo;
+	q.scope = scope;
+	if (spfc_check_new(c->s->res, &o, &q, &c->pre[i]) != SPFC_OK) {
+		c->pre[i] = NULL;	/* the decision will say why */
+		return;
+	}
+	spfc_check_start(c->pre[i], on_prefetched, c);
+}
+
+static void prefetch(struct mconn *c)
+{
+	const char *h = milter_conn_helo(&c->mc);
+	char client[64], helo[VALUE_MAX], pm[VALUE_MAX + 16];
+	spfc_addr ip;
+
+	client_value(client, sizeof client, milter_conn_client(&c->mc));
+	if (!*client || spfc_addr_parse(client, &ip) != SPFC_OK)
+		return;
+	addr_value(helo, h ? h : "");
+	snprintf(pm, sizeof pm, "postmaster@%s", helo);
+	if (*helo)
+		prefetch_one(c, 0, &ip, pm, helo, SPFC_SCOPE_HELO);
+	if (strchr(c->sender, '@'))
+		prefetch_one(c, 1, &ip, c->sender, *helo ? helo : "unknown",
+			     SPFC_SCOPE_MFROM);
+}
+
 static void message_reset(struct mconn *c)
 {
+	prefetch_stop(c);
 	if (c->job)
 		policy_cancel(c->job);
 	c->job = NULL;
@@ -270,10 +341,13 @@ static void on_mail(struct mconn *c, const struct milter_event *ev)
 		log_msg2(1, spfc_buf_str(&m), c->sender);
 		spfc_buf_free(&m);
 	}
-	if (!c->skip && c->s->cfg->milter_reject_mail)
+	if (!c->skip && c->s->cfg->milter_reject_mail) {
 		decide(c, MILTER_EV_MAIL, NULL);
-	else
-		answer(c, SMFIR_CONTINUE, NULL);
+		return;
+	}
+	if (!c->skip)
+		prefetch(c);
+	answer(c, SMFIR_CONTINUE, NULL);
 }
 
 static void on_rcpt(struct mconn *c, const struct milter_event *ev)
@@ -476,6 +550,7 @@ static void conn_close(struct mconn *c)
 	if (c->job)
 		policy_cancel(c->job);
 	c->job = NULL;
+	prefetch_stop(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -657,8 +732,8 @@ static void close_server(struct mserver *s)
 	sock_release(&s->sock);
 }
 
-int milter_serve(uv_loop_t *loop, struct policy *p, struct config *cfg,
-		 const char *spec, int foreground)
+int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
+		 struct config *cfg, const char *spec, int foreground)
 {
 	struct mserver s;
 	uid_t uid;
@@ -668,6 +743,7 @@ int milter_serve(uv_loop_t *loop, struct policy *p, struct config *cfg,
 	memset(&s, 0, sizeof s);
 	s.loop = loop;
 	s.p = p;
+	s.res = res;
 	s.cfg = cfg;
 	sock_init(&s.sock);
 	if (cfg->user_id && sock_lookup_owner(cfg->user_id, &uid, &gid, 1) < 0) {

@@ -13,6 +13,7 @@
 #define SPFC_MILTER_SERVER_H
 
 #include <spfc/buf.h>
+#include <spfc/resolver.h>
 #include <uv.h>
 
 #include "config.h"
@@ -37,10 +38,12 @@ void milter_answer_free(struct milter_answer *a);
 /* Read action (the text after "action=") into a. */
 void milter_answer_map(struct milter_answer *a, const char *action);
 
-/* Serve on spec until SIGTERM or SIGINT.  cfg stays the caller's;
+/* Serve on spec until SIGTERM or SIGINT.  cfg stays the caller's; res
+ * is the policy's resolver (the shared DNS cache), for the checks begun
+ * at MAIL;
  * foreground 0: the process goes to the background once the socket is
  * made.  Returns the exit status. */
-int milter_serve(uv_loop_t *loop, struct policy *p, struct config *cfg,
-		 const char *spec, int foreground);
+int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
+		 struct config *cfg, const char *spec, int foreground);
 
 #endif

@@ -2,7 +2,8 @@
 # run-spfc-milter.sh - run one spfc-milter script under Debian's miltertest
 # against the real spfc-milter on a zone file; exit 77 (skipped) when
 # miltertest is not installed.
-# usage: run-spfc-milter.sh SPFC_MILTER ZONE LIB SCRIPT CONFIG
+# usage: run-spfc-milter.sh SPFC_MILTER ZONE LIB SCRIPT CONFIG [NAME=VALUE]
+# (NAME=VALUE: one more global for the script)
 command -v miltertest >/dev/null 2>&1 || {
 	echo "miltertest not installed (Debian package miltertest): skipped"
 	exit 77
@@ -10,4 +11,4 @@ command -v miltertest >/dev/null 2>&1 || {
 dir=$(mktemp -d -t spfc-milter.XXXXXX) || exit 1
 trap 'rm -rf "$dir"' EXIT
 miltertest -D BIN="$1" -D ZONE="$2" -D LIB="$3" -D CONF="$5" \
-	-D SOCK="$dir/spfc-milter.sock" -s "$4"
+	-D SOCK="$dir/spfc-milter.sock" ${6:+-D "$6"} -s "$4"
