@@ -564,6 +564,20 @@ static void conn_close(struct mconn *c)
 		uv_stop(s->loop);
 }
 
+/* An inet client as listen mode lets one in (Listen_Allow, else
+ * loopback only); 0 after closing it. */
+static int peer_allowed(struct mconn *c)
+{
+	char peer[SPFC_ADDR_TEXT_MAX];
+
+	if (sock_peer_allowed(&c->h.tcp, c->s->cfg, peer, sizeof peer))
+		return 1;
+	log_msg2(1, "milter client not allowed (Listen_Allow, or loopback "
+		    "when none is given): closed: ", *peer ? peer : "unknown");
+	conn_close(c);
+	return 0;
+}
+
 static void take(struct mserver *s, int fd)
 {
 	struct mconn *c;
@@ -608,6 +622,8 @@ static void take(struct mserver *s, int fd)
 		conn_close(c);
 		return;
 	}
+	if (!s->sock.is_unix && !peer_allowed(c))
+		return;
 	uv_timer_start(&c->timer, on_idle,
 		       (uint64_t)s->cfg->idle_timeout * 1000, 0);
 	set_reading(c, 1);

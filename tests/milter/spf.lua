@@ -2,7 +2,8 @@
 -- defaults): pass (the header policyd-spf prepends, byte for byte, at
 -- index 0), fail (REPLYCODE at the first RCPT, again at the next),
 -- authenticated senders and InternalHosts skipped, two messages on one
--- connection with RSET between them and no state carried over.
+-- connection with RSET between them and no state carried over, an
+-- IPv4-mapped client.
 dofile(LIB)
 start()
 
@@ -53,4 +54,13 @@ rcpt(conn, "<someone@rcpt.example>", SMFIR_CONTINUE, "local")
 eom(conn, "X-Comment", "SPF check N/A for local connections - " ..
     "client-ip=127.0.0.2; helo=localhost; envelope-from=user@fail.example; " ..
     "receiver=rcpt.example ", "local")
+mt.disconnect(conn)
+
+-- an IPv4-mapped client is the IPv4 client Postfix shows a policy
+-- service; the sender is lower-cased as the policy protocol has it
+conn = open("::ffff:192.0.2.1", "mail.pass.example")
+mail(conn, "<User@Pass.Example>", SMFIR_CONTINUE, "mapped")
+rcpt(conn, "<someone@rcpt.example>", SMFIR_CONTINUE, "mapped")
+eom(conn, "Received-SPF", spf_value("Pass", "192.0.2.1",
+    "mail.pass.example", "user@pass.example"), "mapped")
 mt.disconnect(conn)
