@@ -79,17 +79,6 @@ static int make_resolver(const struct opts *o, spfc_zone **zone,
 	return ret;
 }
 
-/* Each check's time limit: at most Milter_Timeout, so that an answer
- * comes before the MTA gives up (Sendmail: 10 s); a check that runs out
- * is a TempError, handled as TempError_Defer says. */
-static void milter_budget(struct config *cfg)
-{
-	if (cfg->lookup_time > cfg->milter_timeout)
-		cfg->lookup_time = cfg->milter_timeout;
-	if (cfg->whitelist_lookup_time > cfg->milter_timeout)
-		cfg->whitelist_lookup_time = cfg->milter_timeout;
-}
-
 static void print_problems(const struct config *cfg, const char *path)
 {
 	size_t i;
@@ -234,7 +223,7 @@ static int serve(struct config *cfg, const struct opts *o, const char *sock)
 	}
 	policy_set_max_jobs(pol, (size_t)cfg->max_checks);
 	log_msg(3, "Starting");
-	rc = milter_serve(loop, pol, cached, cfg, sock, o->foreground);
+	rc = milter_serve(loop, pol, cached, cfg, o->path, sock, o->foreground);
 	log_msg(3, "Normal exit");
 	policy_free(pol);
 	uvres_close(glue);
@@ -285,7 +274,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_problems(&cfg, o.path);
-	milter_budget(&cfg);
+	milter_config_budget(&cfg);
 	rc = serve(&cfg, &o, sock);
 	config_free(&cfg);
 	return rc;

@@ -41,6 +41,7 @@
 #define WRITE_QUEUE_MAX (1u << 20)	/* unwritten bytes before closing */
 #define OUT_MAX (256u << 10)	/* the session's output bound */
 #define VALUE_MAX 1024		/* bytes of a request value kept */
+#define RETIRED_MAX 8		/* replaced configurations kept at once */
 
 /* What we need from the MTA: to insert the header field. */
 static const struct milter_want want = { SMFIF_ADDHDRS, 0, 0, 0 };
@@ -85,7 +86,14 @@ struct mserver {
 	size_t nconns;
 	unsigned long next_id;
 	int stopping;
-	uv_signal_t sigterm, sigint, sigusr1;
+	uv_signal_t sigterm, sigint, sighup, sigusr1;
+	uv_timer_t grace;	/* the bound on finishing at SIGTERM */
+	const char *config_path;
+	struct config *base;	/* the caller's configuration */
+	/* configurations replaced by SIGHUP: decisions begun under them may
+	 * still read them; freed once no decision is in progress */
+	struct config *retired[RETIRED_MAX];
+	size_t nretired;
 };
 
 static void conn_close(struct mconn *c);
@@ -139,6 +147,7 @@ static void add_attr(struct proto_request *q, struct proto_attr *a,
 
 static void on_decided(void *arg, const char *action);
 static void prefetch_stop(struct mconn *c);
+static void flush(struct mconn *c);
 
 /* Ask the core; the answer comes to on_decided, maybe at once. */
 static void ask(struct mconn *c, const char *recipient)
@@ -211,6 +220,11 @@ static void on_decided(void *arg, const char *action)
 	c->decided = 1;
 	if (!c->in_start && c->awaiting && !c->closing) {
 		give_decision(c);
+		if (c->s->stopping) {	/* its answer out, then the end */
+			flush(c);
+			conn_close(c);
+			return;
+		}
 		run(c);
 	}
 }
@@ -655,33 +669,126 @@ static void on_listener(uv_poll_t *h, int status, int events)
 
 /* ---- the server ------------------------------------------------------------- */
 
-static void on_signal(uv_signal_t *h, int sig)
+static void log_counters(struct mserver *s)
 {
-	struct mserver *s = h->data;
-	struct mconn *c, *nx;
 	spfc_buf m;
 
-	if (sig == SIGUSR1) {
-		spfc_buf_init(&m, 0);
-		spfc_buf_adds(&m, "milter connections=");
-		spfc_buf_addu(&m, s->nconns);
-		spfc_buf_adds(&m, " ");
-		policy_stats_format(s->p, &m);
-		log_msg(0, spfc_buf_str(&m));
-		spfc_buf_free(&m);
+	spfc_buf_init(&m, 0);
+	spfc_buf_adds(&m, "milter connections=");
+	spfc_buf_addu(&m, s->nconns);
+	spfc_buf_adds(&m, " ");
+	policy_stats_format(s->p, &m);
+	log_msg(0, spfc_buf_str(&m));
+	spfc_buf_free(&m);
+}
+
+static void free_retired(struct mserver *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nretired; i++) {
+		config_free(s->retired[i]);
+		free(s->retired[i]);
+	}
+	s->nretired = 0;
+}
+
+/* SIGHUP: the file read again, for messages decided from now on; a file
+ * that cannot be read or holds errors is refused (the settings in force
+ * stay).  The socket, the user and the process settings stay those of
+ * the start. */
+static void reload(struct mserver *s)
+{
+	struct config *n;
+	int rc;
+
+	if (policy_busy(s->p) == 0)
+		free_retired(s);
+	if (s->nretired == RETIRED_MAX) {
+		log_msg(0, "reload refused: decisions under earlier settings "
+			   "are still in progress; send SIGHUP again later");
 		return;
 	}
-	log_msg(1, "stopping: closing the milter connections");
-	s->stopping = 1;
-	sock_close(&s->sock);
-	uv_signal_stop(&s->sigterm);
-	uv_signal_stop(&s->sigint);
-	uv_signal_stop(&s->sigusr1);
+	n = malloc(sizeof *n);
+	if (!n || config_init(n) < 0) {
+		free(n);
+		log_msg(0, "reload refused: out of memory");
+		return;
+	}
+	n->milter = 1;
+	rc = config_load(n, s->config_path);
+	if (rc == 0)
+		config_check_per_user(n);
+	if (rc != 0 || n->nerrors) {
+		log_msg2(0, "reload refused, the settings in force are kept: ",
+			 n->nproblems ? n->problems[n->nproblems - 1].text
+				      : "the file cannot be read");
+		config_free(n);
+		free(n);
+		return;
+	}
+	milter_config_budget(n);
+	log_set_level(n->debug_level);
+	policy_set_config(s->p, n);
+	if (s->cfg != s->base)
+		s->retired[s->nretired++] = s->cfg;
+	s->cfg = n;
+	log_msg2(1, "reloaded ", s->config_path);
+}
+
+static void stop_now(struct mserver *s)
+{
+	struct mconn *c, *nx;
+
 	for (c = s->list; c; c = nx) {
 		nx = c->next;
 		conn_close(c);
 	}
 	uv_stop(s->loop);
+}
+
+static void on_grace(uv_timer_t *t)
+{
+	stop_now(t->data);
+}
+
+/* SIGTERM: no new connection; a decision in progress is answered, then
+ * its connection closed; the others at once.  Bounded by Milter_Timeout
+ * and a second. */
+static void stop(struct mserver *s)
+{
+	struct mconn *c, *nx;
+
+	log_msg(1, "stopping: answering the decisions in progress");
+	s->stopping = 1;
+	sock_close(&s->sock);
+	uv_signal_stop(&s->sigterm);
+	uv_signal_stop(&s->sigint);
+	uv_signal_stop(&s->sighup);
+	uv_signal_stop(&s->sigusr1);
+	for (c = s->list; c; c = nx) {
+		nx = c->next;
+		if (!c->awaiting)
+			conn_close(c);
+	}
+	if (!s->nconns) {
+		uv_stop(s->loop);
+		return;
+	}
+	uv_timer_start(&s->grace, on_grace,
+		       ((uint64_t)s->cfg->milter_timeout + 1) * 1000, 0);
+}
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+	struct mserver *s = h->data;
+
+	if (sig == SIGUSR1)
+		log_counters(s);
+	else if (sig == SIGHUP)
+		reload(s);
+	else
+		stop(s);
 }
 
 static int write_pidfile(const char *path)
@@ -744,12 +851,23 @@ static void close_server(struct mserver *s)
 	uv_close((uv_handle_t *)&s->sigterm, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
 	uv_close((uv_handle_t *)&s->sigusr1, NULL);
+	uv_close((uv_handle_t *)&s->sighup, NULL);
+	uv_close((uv_handle_t *)&s->grace, NULL);
 	uv_run(s->loop, UV_RUN_NOWAIT);
 	sock_release(&s->sock);
 }
 
+void milter_config_budget(struct config *cfg)
+{
+	if (cfg->lookup_time > cfg->milter_timeout)
+		cfg->lookup_time = cfg->milter_timeout;
+	if (cfg->whitelist_lookup_time > cfg->milter_timeout)
+		cfg->whitelist_lookup_time = cfg->milter_timeout;
+}
+
 int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
-		 struct config *cfg, const char *spec, int foreground)
+		 struct config *cfg, const char *config_path, const char *spec,
+		 int foreground)
 {
 	struct mserver s;
 	uid_t uid;
@@ -760,7 +878,8 @@ int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
 	s.loop = loop;
 	s.p = p;
 	s.res = res;
-	s.cfg = cfg;
+	s.cfg = s.base = cfg;
+	s.config_path = config_path;
 	sock_init(&s.sock);
 	if (cfg->user_id && sock_lookup_owner(cfg->user_id, &uid, &gid, 1) < 0) {
 		log_fatal("UserID ", cfg->user_id, ": no such user", NULL);
@@ -769,7 +888,10 @@ int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
 	uv_signal_init(loop, &s.sigterm);
 	uv_signal_init(loop, &s.sigint);
 	uv_signal_init(loop, &s.sigusr1);
-	s.sigterm.data = s.sigint.data = s.sigusr1.data = &s;
+	uv_signal_init(loop, &s.sighup);
+	uv_timer_init(loop, &s.grace);
+	s.sigterm.data = s.sigint.data = s.sigusr1.data = s.sighup.data = &s;
+	s.grace.data = &s;
 	umask((mode_t)cfg->umask);
 	rc = bind_spec(&s, spec);
 	if (rc == 0 && !foreground && background(loop) < 0) {
@@ -792,10 +914,18 @@ int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
 	uv_signal_start(&s.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&s.sigint, on_signal, SIGINT);
 	uv_signal_start(&s.sigusr1, on_signal, SIGUSR1);
+	uv_signal_start(&s.sighup, on_signal, SIGHUP);
 	log_msg2(1, "milter listening on ", spec);
 	uv_run(loop, UV_RUN_DEFAULT);
+	log_counters(&s);
 	close_server(&s);
 	if (cfg->pid_file)
 		unlink(cfg->pid_file);
+	policy_set_config(p, cfg);
+	free_retired(&s);
+	if (s.cfg != cfg) {
+		config_free(s.cfg);
+		free(s.cfg);
+	}
 	return 0;
 }

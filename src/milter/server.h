@@ -38,12 +38,20 @@ void milter_answer_free(struct milter_answer *a);
 /* Read action (the text after "action=") into a. */
 void milter_answer_map(struct milter_answer *a, const char *action);
 
-/* Serve on spec until SIGTERM or SIGINT.  cfg stays the caller's; res
+/* Serve on spec until SIGTERM or SIGINT (decisions in progress are
+ * answered first); SIGHUP reads config_path again for the messages
+ * decided from then on.  cfg stays the caller's; res
  * is the policy's resolver (the shared DNS cache), for the checks begun
  * at MAIL;
  * foreground 0: the process goes to the background once the socket is
  * made.  Returns the exit status. */
 int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
-		 struct config *cfg, const char *spec, int foreground);
+		 struct config *cfg, const char *config_path, const char *spec,
+		 int foreground);
+
+/* Each check's time limit at most Milter_Timeout, so that an answer
+ * comes before the MTA gives up (Sendmail: 10 s); a check that runs out
+ * is a TempError, handled as TempError_Defer says. */
+void milter_config_budget(struct config *cfg);
 
 #endif
