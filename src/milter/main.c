@@ -130,8 +130,9 @@ static int check_config(struct config *cfg, const struct opts *o, int loaded,
 		       "classes; they have no milter meaning (the message "
 		       "goes on)\n");
 	if (cfg->milter_remove_ar)
-		printf("# milter: Milter_Remove_AR is not implemented yet: "
-		       "Authentication-Results fields are kept\n");
+		printf("# milter: Authentication-Results fields with "
+		       "authserv-id %s are removed\n",
+		       cfg->authserv_id ? cfg->authserv_id : "(none)");
 	if (cfg->macro_list.n)
 		printf("# milter: MacroList is read but not used yet\n");
 	print_problems(cfg, o->path);

@@ -43,8 +43,13 @@
 #define VALUE_MAX 1024		/* bytes of a request value kept */
 #define RETIRED_MAX 8		/* replaced configurations kept at once */
 
-/* What we need from the MTA: to insert the header field. */
+/* What we need from the MTA: to insert the header field; with
+ * Milter_Remove_AR, the headers and the right to delete some. */
 static const struct milter_want want = { SMFIF_ADDHDRS, 0, 0, 0 };
+static const struct milter_want want_ar = {
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS, 1, 0, 0 };
+#define AR_NAME "Authentication-Results"
+#define AR_DEL_MAX 64		/* forged fields removed per message */
 
 struct mserver;
 
@@ -74,6 +79,10 @@ struct mconn {
 	struct milter_answer ans;
 	char sender[VALUE_MAX];
 	spfc_check *pre[2];	/* the checks begun at MAIL: HELO, MAIL FROM */
+	int remove_ar;		/* negotiated with want_ar */
+	uint32_t ar_seen;	/* Authentication-Results fields so far */
+	uint32_t ar_del[AR_DEL_MAX];	/* which of them carry our id */
+	size_t n_ar_del;
 };
 
 struct mserver {
@@ -311,6 +320,8 @@ static void message_reset(struct mconn *c)
 	c->awaiting = 0;
 	c->skip = 0;
 	c->decided = 0;
+	c->ar_seen = 0;
+	c->n_ar_del = 0;
 	milter_answer_map(&c->ans, "dunno");
 }
 
@@ -380,8 +391,75 @@ static void on_rcpt(struct mconn *c, const struct milter_event *ev)
 	}
 }
 
+/* ---- Milter_Remove_AR ------------------------------------------------------ */
+
+static int lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
+/* The authserv-id a field's value starts with (RFC 8601 section 2.2) is
+ * ours: a forgery (section 5), since only we may add one. */
+static int ar_is_ours(const char *value, const char *id)
+{
+	size_t n = strlen(id), i;
+
+	while (*value == ' ' || *value == '\t' || *value == '\r' ||
+	       *value == '\n')
+		value++;
+	for (i = 0; i < n; i++)
+		if (!value[i] || lower((unsigned char)value[i]) !=
+				 lower((unsigned char)id[i]))
+			return 0;
+	return value[n] == ';' || value[n] == ' ' || value[n] == '\t' ||
+	       value[n] == '\r' || value[n] == '\n' || value[n] == '(';
+}
+
+static int name_is(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (lower((unsigned char)*a) != lower((unsigned char)*b))
+			return 0;
+	return !*a && !*b;
+}
+
+static void on_header(struct mconn *c, const struct milter_event *ev)
+{
+	const char *id = c->s->cfg->authserv_id;
+
+	if (!c->remove_ar || !name_is(ev->name, AR_NAME))
+		return;
+	c->ar_seen++;
+	if (id && ar_is_ours(ev->value, id)) {
+		if (c->n_ar_del < AR_DEL_MAX)
+			c->ar_del[c->n_ar_del++] = c->ar_seen;
+		else if (c->n_ar_del == AR_DEL_MAX)
+			log_msg(1, "more forged Authentication-Results fields "
+				   "than are removed");
+	}
+}
+
+/* The last first, so that no deletion moves the index of another. */
+static int remove_forged(struct mconn *c)
+{
+	size_t i = c->n_ar_del;
+
+	if (i)
+		log_msg2(1, "removing forged Authentication-Results fields "
+			    "with our authserv-id: ", c->s->cfg->authserv_id);
+	while (i--)
+		if (milter_conn_chgheader(&c->mc, c->ar_del[i], AR_NAME,
+					  NULL) != 0)
+			return -1;
+	return 0;
+}
+
 static void on_eom(struct mconn *c)
 {
+	if (remove_forged(c) != 0) {
+		conn_close(c);
+		return;
+	}
 	if (!c->skip && c->ans.hname.len &&
 	    milter_conn_insheader(&c->mc, 0, spfc_buf_str(&c->ans.hname),
 				  spfc_buf_str(&c->ans.hvalue)) != 0) {
@@ -404,6 +482,9 @@ static void handle(struct mconn *c, const struct milter_event *ev)
 		break;
 	case MILTER_EV_EOM:
 		on_eom(c);
+		break;
+	case MILTER_EV_HEADER:
+		on_header(c, ev);
 		break;
 	case MILTER_EV_ABORT:
 		message_reset(c);
@@ -612,7 +693,9 @@ static void take(struct mserver *s, int fd)
 	}
 	c->s = s;
 	c->id = ++s->next_id;
-	milter_conn_init(&c->mc, &want, NULL, OUT_MAX);
+	c->remove_ar = s->cfg->milter_remove_ar;
+	milter_conn_init(&c->mc, c->remove_ar ? &want_ar : &want, NULL,
+			 OUT_MAX);
 	milter_answer_init(&c->ans);
 	spfc_buf_init(&c->in, 0);
 	if (s->sock.is_unix) {
