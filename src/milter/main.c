@@ -5,9 +5,9 @@
  * The configuration file is policyd-spf.conf with the milter's options
  * read (config.h: Socket, PidFile, UserID, UMask, InternalHosts,
  * MacroList, Skip_Authenticated, Milter_Timeout, Milter_Reject_Stage,
- * Milter_Remove_AR).  As policyd-spf, a file with errors or one that
- * cannot be read stops the start: nothing is decided with settings the
- * administrator did not write.
+ * Milter_Remove_AR).  As policyd-spf, a file that cannot be read stops
+ * the start (nothing is decided with settings the administrator did not
+ * write); its problems are logged; SIGHUP refuses a file with errors.
  */
 #include "server.h"
 
