@@ -593,11 +593,16 @@ static void run(struct mconn *c)
 		set_reading(c, !c->awaiting);
 }
 
+/* Idle_Timeout of silence from the MTA ends the connection; while it
+ * waits for a decision of ours the MTA is not idle: look again later. */
 static void on_idle(uv_timer_t *t)
 {
 	struct mconn *c = t->data;
 
-	if (!c->awaiting)
+	if (c->awaiting)
+		uv_timer_start(&c->timer, on_idle,
+			       (uint64_t)c->s->cfg->idle_timeout * 1000, 0);
+	else
 		conn_close(c);
 }
 
