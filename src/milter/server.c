@@ -982,6 +982,8 @@ int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
 	s.grace.data = &s;
 	umask((mode_t)cfg->umask);
 	rc = bind_spec(&s, spec);
+	if (rc < 0)	/* said why: the environment, not the usage */
+		rc = 1;
 	if (rc == 0 && !foreground && background(loop) < 0) {
 		log_fatal("cannot go to the background: ", strerror(errno), NULL);
 		rc = 1;
