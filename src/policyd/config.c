@@ -47,6 +47,12 @@
 #define DEFAULT_REQUEST_TIMEOUT "30" /* seconds from a request's first byte */
 #define DEFAULT_STATS_INTERVAL "3600"
 
+/* Defaults of the milter's options: pyspf-milter's UMask and
+ * InternalHosts; a time budget under Sendmail's 10-s read time-out. */
+#define DEFAULT_UMASK "007"
+#define DEFAULT_INTERNAL_HOSTS "127.0.0.1"
+#define DEFAULT_MILTER_TIMEOUT "9"
+
 /* Ranges of the listen-mode numbers: a socket mode is permission bits
  * only (chmod(2), no set-id bits) and must let someone connect; clients
  * are bounded by a process's descriptors; a day is the longest idle time
@@ -161,14 +167,27 @@ const struct cf_option cf_options[CF_NOPTIONS] = {
      REQUEST_TIMEOUT_MIN, REQUEST_TIMEOUT_MAX, 0, DEFAULT_REQUEST_TIMEOUT},
     {"Stats_Interval", cf_set_int, cf_print_int, OFF(stats_interval),
      STATS_INTERVAL_MIN, STATS_INTERVAL_MAX, 0, DEFAULT_STATS_INTERVAL},
-    /* read by spf-engine's parser for its milter front end only */
-    {"Socket", cf_set_ignored, NULL, 0, 0, 0, CF_IGNORED, NULL},
-    {"PidFile", cf_set_ignored, NULL, 0, 0, 0, CF_IGNORED, NULL},
-    {"UserID", cf_set_ignored, NULL, 0, 0, 0, CF_IGNORED, NULL},
-    {"UMask", cf_set_ignored, NULL, 0, 0, 0, CF_IGNORED, NULL},
-    {"InternalHosts", cf_set_ignored, NULL, 0, 0, 0, CF_IGNORED, NULL},
+    /* pyspf-milter's options and spfc-milter's own (CF_MILTER: what
+     * policyd-spf ignores with a warning, as spf-engine's parser does) */
+    {"Socket", cf_set_text, cf_print_str, OFF(socket), 0, 0, CF_MILTER, NULL},
+    {"PidFile", cf_set_text, cf_print_str, OFF(pid_file), 0, 0, CF_MILTER,
+     NULL},
+    {"UserID", cf_set_text, cf_print_str, OFF(user_id), 0, 0, CF_MILTER, NULL},
+    {"UMask", cf_set_mode, cf_print_mode, OFF(umask), 0, 0777, CF_MILTER,
+     DEFAULT_UMASK},
+    {"InternalHosts", cf_set_netlist, cf_print_netlist, OFF(internal_hosts), 0,
+     0, CF_MILTER, DEFAULT_INTERNAL_HOSTS},
     {"IntHosts", cf_set_ignored, NULL, 0, 0, 0, CF_IGNORED, NULL},
-    {"MacroList", cf_set_ignored, NULL, 0, 0, 0, CF_IGNORED, NULL},
+    {"MacroList", cf_set_strlist, cf_print_strlist, OFF(macro_list), 0, 0,
+     CF_MILTER, NULL},
+    {"Skip_Authenticated", cf_set_yesno, cf_print_yesno,
+     OFF(skip_authenticated), 0, 0, CF_MILTER, "Yes"},
+    {"Milter_Timeout", cf_set_int, cf_print_int, OFF(milter_timeout),
+     LOOKUP_TIME_MIN, LOOKUP_TIME_MAX, CF_MILTER, DEFAULT_MILTER_TIMEOUT},
+    {"Milter_Reject_Stage", cf_set_stage, cf_print_stage,
+     OFF(milter_reject_mail), 0, 0, CF_MILTER, "rcpt"},
+    {"Milter_Remove_AR", cf_set_yesno, cf_print_yesno, OFF(milter_remove_ar),
+     0, 0, CF_MILTER, NULL},
 };
 
 _Static_assert(sizeof cf_options / sizeof cf_options[0] == CF_NOPTIONS,
@@ -195,6 +214,8 @@ static int set_value(struct config *c, const struct cf_option *o, const char *v,
 
 	if (o->flags & CF_IGNORED)
 		return o->set(c, o, v, line, where);
+	if ((o->flags & CF_MILTER) && !c->milter)
+		return cf_set_ignored(c, o, v, line, where);
 	if (strlen(o->name) + strlen(CF_DUMP_SEP) + strlen(v) >
 	    CONFIG_LINE_MAX) {
 		spfc_buf m;
@@ -248,7 +269,8 @@ int cf_set_named(struct config *c, const char *name, const char *value,
 		return -1;
 	}
 	rc = set_value(c, o, value, line, where);
-	if (rc == 0 && seen && !(o->flags & CF_IGNORED)) {
+	if (rc == 0 && seen && !(o->flags & CF_IGNORED) &&
+	    (c->milter || !(o->flags & CF_MILTER))) {
 		size_t k = (size_t)(o - cf_options);
 
 		if (seen[k]) {
@@ -290,6 +312,7 @@ int config_init(struct config *c)
 		}
 	}
 	c->skip_addresses.set = 0; /* a default, not given */
+	c->internal_hosts.set = 0;
 	return 0;
 }
 
@@ -316,6 +339,11 @@ void config_free(struct config *c)
 	free(c->socket_group);
 	cf_netlist_free(&c->listen_allow);
 	free(c->user);
+	free(c->socket);
+	free(c->pid_file);
+	free(c->user_id);
+	cf_netlist_free(&c->internal_hosts);
+	cf_strlist_free(&c->macro_list);
 	cf_problems_clear(c);
 	memset(c, 0, sizeof *c);
 }
@@ -349,6 +377,11 @@ int config_copy(struct config *dst, const struct config *src)
 	cf_copy_str(&dst->socket_group, src->socket_group, &fail);
 	cf_netlist_copy(&dst->listen_allow, &src->listen_allow, &fail);
 	cf_copy_str(&dst->user, src->user, &fail);
+	cf_copy_str(&dst->socket, src->socket, &fail);
+	cf_copy_str(&dst->pid_file, src->pid_file, &fail);
+	cf_copy_str(&dst->user_id, src->user_id, &fail);
+	cf_netlist_copy(&dst->internal_hosts, &src->internal_hosts, &fail);
+	cf_strlist_copy(&dst->macro_list, &src->macro_list, &fail);
 	dst->problems = NULL;
 	dst->nproblems = 0;
 	if (src->nproblems) {

@@ -128,6 +128,21 @@ struct config {
 	int request_timeout;		/* Request_Timeout seconds, default 30 */
 	int stats_interval;		/* Stats_Interval seconds, default 3600; 0 off */
 
+	/* spfc-milter (pyspf-milter's options and spfc's Milter_*): read
+	 * only when milter is set before loading; policyd-spf warns that
+	 * they are for the milter and ignores them. */
+	int milter;			/* the milter reads this configuration */
+	char *socket;			/* Socket: unix:PATH, inet:PORT@HOST, ... */
+	char *pid_file;			/* PidFile */
+	char *user_id;			/* UserID: drop privileges to it */
+	int umask;			/* UMask, octal; default 007 */
+	struct net_list internal_hosts;	/* InternalHosts, default 127.0.0.1 */
+	struct str_list macro_list;	/* MacroList (read, not used yet) */
+	int skip_authenticated;		/* Skip_Authenticated, default 1 */
+	int milter_timeout;		/* Milter_Timeout seconds, default 9 */
+	int milter_reject_mail;		/* Milter_Reject_Stage = mail */
+	int milter_remove_ar;		/* Milter_Remove_AR, default 0 */
+
 	struct config_problem *problems;
 	size_t nproblems;
 	size_t nerrors;

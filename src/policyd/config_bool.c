@@ -125,3 +125,24 @@ int cf_set_header(struct config *c, const struct cf_option *o, const char *v,
 				    " is not one of SPF, AR, None");
 	return 0;
 }
+
+/* Milter_Reject_Stage: rcpt (0) or mail (1), the SMTP command that gets
+ * the milter's reject or defer. */
+int cf_set_stage(struct config *c, const struct cf_option *o, const char *v,
+		 unsigned line, const char *where)
+{
+	if (sc_streq_nocase(v, "rcpt"))
+		*CF_FIELD(c, o, int) = 0;
+	else if (sc_streq_nocase(v, "mail"))
+		*CF_FIELD(c, o, int) = 1;
+	else
+		return cf_bad_value(c, line, where, o->name, v,
+				    " is not rcpt or mail");
+	return 0;
+}
+
+void cf_print_stage(const struct config *c, const struct cf_option *o,
+		    spfc_buf *out)
+{
+	spfc_buf_adds(out, *CF_CFIELD(c, o, int) ? "mail" : "rcpt");
+}

@@ -105,7 +105,7 @@ void config_dump(const struct config *c, spfc_buf *out)
 	for (i = 0; i < cf_noptions; i++) {
 		const struct cf_option *o = &cf_options[i];
 
-		if (!o->print)
+		if (!o->print || ((o->flags & CF_MILTER) && !c->milter))
 			continue;
 		spfc_buf_adds(out, o->name);
 		spfc_buf_adds(out, CF_DUMP_SEP);

@@ -51,6 +51,7 @@ typedef void (*cf_printer)(const struct config *c, const struct cf_option *o,
 #define CF_PER_USER 1u /* in spf-engine's per-user table */
 #define CF_HELO 2u     /* HELO_reject: Null is allowed */
 #define CF_IGNORED 4u  /* read by spf-engine for its milter only: ignored */
+#define CF_MILTER 8u   /* spfc-milter's: ignored unless config.milter */
 
 struct cf_option {
 	const char *name;
@@ -67,7 +68,7 @@ struct cf_option {
 	((const type *)(const void *)((const char *)(c) + (o)->off))
 
 /* The rows of the table (checked against the table when it compiles). */
-#define CF_NOPTIONS 46
+#define CF_NOPTIONS 50
 
 extern const struct cf_option cf_options[CF_NOPTIONS];
 extern const size_t cf_noptions;
@@ -180,6 +181,12 @@ int cf_set_user(struct config *c, const struct cf_option *o, const char *v,
 		unsigned line, const char *where);
 int cf_set_group(struct config *c, const struct cf_option *o, const char *v,
 		 unsigned line, const char *where);
+int cf_set_text(struct config *c, const struct cf_option *o, const char *v,
+		unsigned line, const char *where);
+int cf_set_stage(struct config *c, const struct cf_option *o, const char *v,
+		 unsigned line, const char *where);
+void cf_print_stage(const struct config *c, const struct cf_option *o,
+		    spfc_buf *out);
 int cf_set_ignored(struct config *c, const struct cf_option *o, const char *v,
 		   unsigned line, const char *where);
 

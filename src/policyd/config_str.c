@@ -284,6 +284,23 @@ int cf_set_group(struct config *c, const struct cf_option *o, const char *v,
 	return set_name(c, o, v, line, where, 0, " is not a group name");
 }
 
+/* A free text (a path, a socket address, a user name), checked where
+ * it is used; an empty value unsets it. */
+int cf_set_text(struct config *c, const struct cf_option *o, const char *v,
+		unsigned line, const char *where)
+{
+	char **f = CF_FIELD(c, o, char *);
+	char *n = NULL;
+
+	(void)line;
+	(void)where;
+	if (*v && !(n = cf_dups(v)))
+		return -1;
+	free(*f);
+	*f = n;
+	return 0;
+}
+
 /* A name spf-engine reads for its milter front end only: a warning,
  * whatever the value. */
 int cf_set_ignored(struct config *c, const struct cf_option *o, const char *v,
