@@ -511,22 +511,22 @@ void text_proof(spfc_buf *b, const struct proof *p, const char *what)
 
 	if (!p->done)
 		return;
+	spfc_buf_adds(b, "  ");
+	spfc_buf_adds(b, what);
 	if (!p->differs) {
-		spfc_buf_adds(b, "  equivalent over ");
+		spfc_buf_adds(b, " is equivalent over ");
 		spfc_buf_addu(b, p->n);
-		spfc_buf_adds(b, " addresses: the library gives ");
-		spfc_buf_adds(b, what);
-		spfc_buf_adds(b, " the results of the original\n");
+		spfc_buf_adds(b, " addresses (evaluated by the library)\n");
 		return;
 	}
 	spfc_addr_format(&p->addr, txt, sizeof txt);
-	spfc_buf_adds(b, "  NOT equivalent: for ");
+	spfc_buf_adds(b, " is NOT equivalent: for ");
 	spfc_buf_adds(b, txt);
 	spfc_buf_adds(b, " the original gives ");
 	spfc_buf_adds(b, spfc_result_name(p->orig));
 	spfc_buf_adds(b, ", ");
 	spfc_buf_adds(b, what);
-	spfc_buf_adds(b, " gives ");
+	spfc_buf_adds(b, " ");
 	spfc_buf_adds(b, spfc_result_name(p->cand));
 	spfc_buf_addc(b, '\n');
 }
