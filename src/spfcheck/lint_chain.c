@@ -2,7 +2,7 @@
  * lint_chain.c - a candidate record too large for one TXT answer of 512
  * bytes (RFC 7208 §3.4) split into a chain: the record at the domain
  * includes _spf1.DOMAIN, _spf2.DOMAIN, ..., each of which lists networks
- * of one result.  The candidate's networks are disjoint (lint_prove.c),
+ * of one result.  The candidate's pieces are disjoint (lint_prove.c),
  * so their order does not matter: the networks of a fail are listed in
  * a record reached with -include:, those of a pass with include:, and
  * an include's record gives pass exactly for the networks it lists.
@@ -115,11 +115,13 @@ static void fill(struct filler *f, const struct flat *fl)
 	size_t i;
 
 	spfc_buf_init(&t, OUT_MAX);
-	for (i = 0; i < fl->n && !f->over; i++) {
+	/* The disjoint pieces: in a chain the order of the includes could
+	 * not keep an exception before its network. */
+	for (i = 0; i < fl->npieces && !f->over; i++) {
 		const char *p, *e;
 
 		spfc_buf_reset(&t);
-		range_terms(&fl->v[i], &t, 0, 0);
+		range_terms(&fl->pieces[i], &t, 0, 0);
 		if (t.err) {
 			f->L->nomem = 1;
 			break;
@@ -128,7 +130,7 @@ static void fill(struct filler *f, const struct flat *fl)
 			e = strchr(p + 1, ' ');
 			if (!e)
 				e = p + strlen(p);
-			fill_term(f, fl->v[i].q, p, (size_t)(e - p));
+			fill_term(f, fl->pieces[i].q, p, (size_t)(e - p));
 		}
 	}
 	spfc_buf_free(&t);

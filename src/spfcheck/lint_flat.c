@@ -397,6 +397,7 @@ void flat_free(struct flat *fl)
 	free(fl->no);
 	free(fl->v);
 	free(fl->bounds);
+	free(fl->pieces);
 	free(fl->record);
 	chain_free(&fl->chain);
 }
@@ -409,8 +410,12 @@ void range_list(const struct flat *fl, int family, spfc_buf *b,
 	size_t i;
 
 	for (i = 0; i < fl->n; i++)
-		if (fl->v[i].family == family)
+		if (fl->v[i].family == family && !full)
 			range_terms(&fl->v[i], b, full, 1);
+	/* full (JSON): the networks of each result, disjoint */
+	for (i = 0; full && i < fl->npieces; i++)
+		if (fl->pieces[i].family == family)
+			range_terms(&fl->pieces[i], b, full, 1);
 }
 
 /* The candidate record as quoted character-strings. */

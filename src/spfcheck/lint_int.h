@@ -245,6 +245,8 @@ struct flat {
 	/* lint_prove.c, lint_chain.c: */
 	struct range *bounds;		/* the tree's networks, as written */
 	size_t nbounds;
+	struct range *pieces;		/* v before nesting: disjoint, sorted */
+	size_t npieces;
 	spfc_result dflt;		/* for a client no network matches */
 	struct proof proof;
 	struct chain chain;

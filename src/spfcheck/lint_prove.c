@@ -35,6 +35,7 @@
 
 #define FLAT_MAX_NETS 4096	/* networks of a tree flattened */
 #define PROVE_SAMPLE 32		/* other addresses per family */
+#define NEST_MAX_NODES 262144	/* blocks weighed when nesting */
 
 static size_t nbytes(int family)
 {
@@ -264,6 +265,202 @@ static void decide_family(struct lint *L, struct flat *fl, int family)
 	free(c);
 }
 
+/* ---- Nesting: fewer terms, exceptions first ------------------------ */
+
+/* The pieces are disjoint; a network of one result with exceptions
+ * written before it ("-ip4:192.0.2.0/28 ip4:192.0.2.0/24") often takes
+ * fewer terms.  Over the tree of CIDR blocks, cost[c] is the fewest terms
+ * that give every address of the block its result when what no term of
+ * the block matches gets result c; a term for the block itself comes
+ * after the terms inside it, so the first match is the innermost. */
+#define NRES 4
+#define SPLIT NRES
+
+struct bnode {
+	unsigned cost[NRES];
+	unsigned char choice[NRES];	/* SPLIT or the result of a cover */
+	int uni;			/* the block's one result, or -1 */
+	size_t l, r;			/* children (not uniform) */
+};
+
+struct nester {
+	struct lint *L;
+	const struct range *pc;		/* the family's pieces, sorted */
+	size_t npc, nb;
+	int dflt;
+	struct bnode *nd;
+	size_t n, cap;
+	int over;
+};
+
+static int res_index(char q)
+{
+	return q == '+' ? 0 : q == '-' ? 1 : q == '~' ? 2 : 3;
+}
+
+static const char res_qual[NRES] = { '+', '-', '~', '?' };
+
+static void block_end(const unsigned char *base, unsigned p, size_t nb,
+		      unsigned char *end)
+{
+	size_t k;
+
+	memcpy(end, base, 16);
+	for (k = p; k < nb * 8; k++)
+		end[k / 8] |= (unsigned char)(0x80 >> (k % 8));
+}
+
+/* The one result of [base, end], or -1. */
+static int block_result(const struct nester *ns, const unsigned char *base,
+			const unsigned char *end)
+{
+	size_t lo = 0, hi = ns->npc;
+
+	while (lo < hi) {	/* the first piece ending at or after base */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (memcmp(ns->pc[mid].hi, base, ns->nb) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == ns->npc || memcmp(ns->pc[lo].lo, end, ns->nb) > 0)
+		return ns->dflt;	/* no piece meets the block */
+	if (memcmp(ns->pc[lo].lo, base, ns->nb) <= 0 &&
+	    memcmp(ns->pc[lo].hi, end, ns->nb) >= 0)
+		return res_index(ns->pc[lo].q);
+	return -1;
+}
+
+static size_t bnode_new(struct nester *ns)
+{
+	if (ns->n == ns->cap) {
+		size_t ncap = ns->cap ? ns->cap * 2 : 256;
+		struct bnode *nn;
+
+		if (ncap > NEST_MAX_NODES) {
+			ns->over = 1;
+			return 0;
+		}
+		nn = realloc(ns->nd, ncap * sizeof *nn);
+		if (!nn) {
+			ns->over = 1;
+			ns->L->nomem = 1;
+			return 0;
+		}
+		ns->nd = nn;
+		ns->cap = ncap;
+	}
+	memset(&ns->nd[ns->n], 0, sizeof ns->nd[ns->n]);
+	return ns->n++;
+}
+
+static void weigh(struct bnode *b, const struct bnode *l,
+		  const struct bnode *r)
+{
+	int c, x;
+
+	for (c = 0; c < NRES; c++) {
+		b->cost[c] = l->cost[c] + r->cost[c];
+		b->choice[c] = SPLIT;
+		for (x = 0; x < NRES; x++)
+			if (x != c && 1 + l->cost[x] + r->cost[x] < b->cost[c]) {
+				b->cost[c] = 1 + l->cost[x] + r->cost[x];
+				b->choice[c] = (unsigned char)x;
+			}
+	}
+}
+
+/* The node of block (base, p); its index. */
+static size_t build(struct nester *ns, const unsigned char *base, unsigned p)
+{
+	unsigned char end[16], rb[16];
+	size_t i = bnode_new(ns), l, r;
+	int u, c;
+
+	if (ns->over)
+		return 0;
+	block_end(base, p, ns->nb, end);
+	u = block_result(ns, base, end);
+	ns->nd[i].uni = u;
+	if (u >= 0 || p >= ns->nb * 8) {
+		for (c = 0; c < NRES; c++)
+			ns->nd[i].cost[c] = u == c ? 0 : 1;
+		return i;
+	}
+	memcpy(rb, base, 16);
+	rb[p / 8] |= (unsigned char)(0x80 >> (p % 8));
+	l = build(ns, base, p + 1);
+	r = build(ns, rb, p + 1);
+	if (ns->over)
+		return 0;
+	ns->nd[i].l = l;
+	ns->nd[i].r = r;
+	weigh(&ns->nd[i], &ns->nd[l], &ns->nd[r]);
+	return i;
+}
+
+static void emit(struct nester *ns, struct flat *fl, int family, size_t i,
+		 const unsigned char *base, unsigned p, int c)
+{
+	const struct bnode *b = &ns->nd[i];
+	unsigned char end[16], rb[16];
+	int x;
+
+	block_end(base, p, ns->nb, end);
+	if (b->uni >= 0) {
+		if (b->uni != c)
+			piece_add(ns->L, fl, family, base, end,
+				  res_qual[b->uni], 0);
+		return;
+	}
+	x = b->choice[c] == SPLIT ? c : b->choice[c];
+	memcpy(rb, base, 16);
+	rb[p / 8] |= (unsigned char)(0x80 >> (p % 8));
+	emit(ns, fl, family, b->l, base, p + 1, x);
+	emit(ns, fl, family, b->r, rb, p + 1, x);
+	if (b->choice[c] != SPLIT)
+		piece_add(ns->L, fl, family, base, end, res_qual[x], 0);
+}
+
+/* fl->v, disjoint, becomes fl->pieces; fl->v the fewest terms (the
+ * pieces' own CIDR terms when nesting saves none), or the pieces again
+ * past NEST_MAX_NODES. */
+static void nest(struct lint *L, struct flat *fl)
+{
+	unsigned char zero[16];
+	size_t i, st;
+	int fam;
+
+	fl->pieces = fl->v;
+	fl->npieces = fl->n;
+	fl->v = NULL;
+	fl->n = fl->cap = 0;
+	memset(zero, 0, sizeof zero);
+	for (fam = 4, st = 0; fam <= 6 && !L->nomem; fam += 2) {
+		struct nester ns;
+		size_t root;
+
+		memset(&ns, 0, sizeof ns);
+		ns.L = L;
+		for (i = st; i < fl->npieces && fl->pieces[i].family == fam; i++)
+			;
+		ns.pc = fl->pieces + st;
+		ns.npc = i - st;
+		st = i;
+		ns.nb = nbytes(fam);
+		ns.dflt = res_index(result_qual(fl->dflt));
+		root = build(&ns, zero, 0);
+		if (!ns.over)	/* ties keep the pieces' own terms */
+			emit(&ns, fl, fam, root, zero, 0, ns.dflt);
+		else
+			for (i = 0; i < ns.npc; i++)
+				piece_add(L, fl, fam, ns.pc[i].lo, ns.pc[i].hi,
+					  ns.pc[i].q, 0);
+		free(ns.nd);
+	}
+}
+
 /* Replace the gathered networks by the candidate's pieces. */
 void flat_decide(struct lint *L, struct flat *fl)
 {
@@ -294,6 +491,7 @@ void flat_decide(struct lint *L, struct flat *fl)
 		fl->dflt = SPFC_NEUTRAL;	/* fl->no says why */
 	decide_family(L, fl, 4);
 	decide_family(L, fl, 6);
+	nest(L, fl);
 }
 
 /* ---- The proof ------------------------------------------------------ */
