@@ -663,8 +663,8 @@ void flat_prove(struct lint *L, struct flat *fl, spfc_resolver *r,
 	size_t i;
 	int chain = fl->chain.n > 0;
 
-	if (fl->nno || !fl->record)
-		return;
+	if (fl->nno || !fl->record || (!fl->fits && !chain))
+		return;	/* nothing to prove */
 	spfc_buf_init(&sender, 0);
 	if (!req) {
 		memset(&dreq, 0, sizeof dreq);
