@@ -209,6 +209,7 @@ struct range {
 struct proof {
 	int done;
 	size_t n;		/* addresses evaluated */
+	int sampled;		/* the boundaries of some networks only */
 	int differs;
 	spfc_addr addr;		/* the first counter-example */
 	spfc_result orig, cand;

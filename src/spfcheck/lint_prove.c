@@ -35,6 +35,9 @@
 
 #define FLAT_MAX_NETS 4096	/* networks of a tree flattened */
 #define PROVE_SAMPLE 32		/* other addresses per family */
+#define PROVE_ALL_NETS 1024	/* networks whose boundaries are all
+				   evaluated; past it an even sample, as
+				   each check parses the whole tree */
 #define NEST_MAX_NODES 262144	/* blocks weighed when nesting */
 
 static size_t nbytes(int family)
@@ -577,8 +580,9 @@ static int addr_cmp(const void *pa, const void *pb)
 static void al_build(struct lint *L, const struct flat *fl, struct alist *al)
 {
 	size_t i, out = 0;
+	size_t step = (fl->nbounds + PROVE_ALL_NETS - 1) / PROVE_ALL_NETS;
 
-	for (i = 0; i < fl->nbounds; i++)
+	for (i = 0; i < fl->nbounds; i += step ? step : 1)
 		al_edges(L, al, &fl->bounds[i]);
 	al_sample(L, al);
 	if (!al->n)
@@ -681,6 +685,8 @@ void flat_prove(struct lint *L, struct flat *fl, spfc_resolver *r,
 		goto done;
 	}
 	al_build(L, fl, &al);
+	fl->proof.sampled = fl->chain.proof.sampled =
+		fl->nbounds > PROVE_ALL_NETS;
 	for (i = 0; i < al.n && !L->nomem; i++) {
 		const spfc_addr *a = &al.a[i];
 		spfc_result orig = eval_lib(L, cache, o, req, a, NULL);
@@ -714,7 +720,11 @@ void text_proof(spfc_buf *b, const struct proof *p, const char *what)
 	if (!p->differs) {
 		spfc_buf_adds(b, " is equivalent over ");
 		spfc_buf_addu(b, p->n);
-		spfc_buf_adds(b, " addresses (evaluated by the library)\n");
+		spfc_buf_adds(b, " addresses (evaluated by the library");
+		if (p->sampled)
+			spfc_buf_adds(b, "; the boundaries of a sample of the "
+				      "networks, more than 1024");
+		spfc_buf_adds(b, ")\n");
 		return;
 	}
 	spfc_addr_format(&p->addr, txt, sizeof txt);
@@ -737,6 +747,7 @@ void json_proof(struct jw *j, const char *key, const struct proof *p)
 	}
 	jw_open(j, key, '{');
 	jw_num(j, "addresses", p->n);
+	jw_bool(j, "sampled", p->sampled);
 	jw_bool(j, "equivalent", !p->differs);
 	if (p->differs) {
 		char txt[SPFC_ADDR_TEXT_MAX];
