@@ -1,7 +1,8 @@
 /*
- * lint_flat.c - flatten: the networks the walked tree authorizes merged
- * into ip4/ip6 ranges, what cannot be flattened, and the candidate record
- * with its size against RFC 7208 §3.4.
+ * lint_flat.c - flatten: the networks of every term the walked tree
+ * evaluates (lint_prove.c turns them into the candidate's terms), what
+ * cannot be flattened, and the candidate record with its size against
+ * RFC 7208 §3.4.
  *
  * How it fails: out of memory sets L->nomem; a tree that cannot be
  * flattened is reported in fl->no, never an error.
@@ -205,17 +206,6 @@ void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 	}
 }
 
-static int range_cmp(const void *pa, const void *pb)
-{
-	const struct range *a = pa, *b = pb;
-	int c;
-
-	if (a->family != b->family)
-		return a->family - b->family;
-	c = memcmp(a->lo, b->lo, sizeof a->lo);
-	return c ? c : memcmp(a->hi, b->hi, sizeof a->hi);
-}
-
 /* x + 1 over nb bytes; 1 when it wrapped to zero. */
 static int inc(unsigned char *x, size_t nb)
 {
@@ -227,33 +217,6 @@ static int inc(unsigned char *x, size_t nb)
 			return 0;
 	}
 	return 1;
-}
-
-/* Sort, then merge overlapping and adjacent ranges. */
-void flat_merge(struct flat *fl)
-{
-	size_t i, out = 0;
-
-	if (fl->n == 0)
-		return;
-	qsort(fl->v, fl->n, sizeof *fl->v, range_cmp);
-	for (i = 1; i < fl->n; i++) {
-		struct range *cur = &fl->v[out], *nx = &fl->v[i];
-		size_t nb = fam_bytes(cur->family);
-		unsigned char next[16];
-		int wrap;
-
-		memcpy(next, cur->hi, sizeof next);
-		wrap = inc(next, nb);
-		if (nx->family == cur->family &&
-		    (wrap || memcmp(nx->lo, next, nb) <= 0)) {
-			if (memcmp(nx->hi, cur->hi, nb) > 0)
-				memcpy(cur->hi, nx->hi, sizeof cur->hi);
-			continue;
-		}
-		fl->v[++out] = *nx;
-	}
-	fl->n = out + 1;
 }
 
 /* Append the CIDR networks that cover [r->lo, r->hi] exactly, as

@@ -329,7 +329,6 @@ void tree_findings(struct lint *L);
 
 void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 		  int top);
-void flat_merge(struct flat *fl);
 void flat_no(struct lint *L, struct flat *fl, const char *domain,
 	     const struct lterm *t, const char *why);
 void range_terms(const struct range *r, spfc_buf *b, int full, int qual);
