@@ -153,8 +153,9 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 		drift_run(&L, q->against);
 	if (q->flatten) {
 		flatten_node(&L, &fl, L.root, 1);
-		flat_merge(&fl);
+		flat_decide(&L, &fl);	/* lint_prove.c */
 		flat_candidate(&L, &fl);
+		flat_chain(&L, &fl);	/* lint_chain.c */
 	}
 	if (q->check) {
 		st = run_check(&L, r, q->opt, &req, &k);
@@ -167,6 +168,8 @@ int lint_main(spfc_resolver *r, const struct lint_request *q)
 		if (st != SPFC_OK)
 			goto nomem;
 	}
+	if (q->flatten && !L.nomem)	/* lint_prove.c */
+		flat_prove(&L, &fl, r, q->opt, q->check ? &req : NULL);
 	if (L.nomem)
 		goto nomem;
 

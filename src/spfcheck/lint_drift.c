@@ -818,10 +818,13 @@ static void line_ranges(const struct dline *ln, spfc_buf *b, int full)
 	memset(&r, 0, sizeof r);
 	memset(&one, 0, sizeof one);
 	r.family = ln->family;
+	r.q = '+';		/* the change says the result itself */
 	u_bytes(ln->lo, ln->family, r.lo);
 	u_bytes(ln->hi, ln->family, r.hi);
-	one.v = &r;
+	one.v = &r;		/* the text lists v, JSON the pieces */
 	one.n = 1;
+	one.pieces = &r;
+	one.npieces = 1;
 	range_list(&one, ln->family, b, full);
 }
 

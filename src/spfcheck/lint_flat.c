@@ -1,7 +1,8 @@
 /*
- * lint_flat.c - flatten: the networks the walked tree authorizes merged
- * into ip4/ip6 ranges, what cannot be flattened, and the candidate record
- * with its size against RFC 7208 §3.4.
+ * lint_flat.c - flatten: the networks of every term the walked tree
+ * evaluates (lint_prove.c turns them into the candidate's terms), what
+ * cannot be flattened, and the candidate record with its size against
+ * RFC 7208 §3.4.
  *
  * How it fails: out of memory sets L->nomem; a tree that cannot be
  * flattened is reported in fl->no, never an error.
@@ -36,7 +37,7 @@ static void flat_ttl(struct flat *fl, uint32_t ttl)
 	fl->has_ttl = 1;
 }
 
-static void flat_no(struct lint *L, struct flat *fl, const char *domain,
+void flat_no(struct lint *L, struct flat *fl, const char *domain,
 		    const struct lterm *t, const char *why)
 {
 	struct finding *f;
@@ -89,6 +90,7 @@ static void flat_add(struct lint *L, struct flat *fl, const spfc_addr *a,
 	r = &fl->v[fl->n++];
 	memset(r, 0, sizeof *r);
 	r->family = a->family;
+	r->q = '+';
 	for (k = 0; k < nb * 8; k++) {
 		unsigned char m = (unsigned char)(0x80 >> (k % 8));
 
@@ -115,6 +117,29 @@ static void flat_hosts(struct lint *L, struct flat *fl, const struct lterm *t)
 		flat_ttl(fl, t->ttl);
 }
 
+/* A term whose target is missing: why. */
+static const char *no_target(const struct lterm *t)
+{
+	return t->target ? "not looked up"
+			 : "depends on the client or sender (macros)";
+}
+
+/* exists without macros does not depend on the client: it matches every
+ * address or none, as its lookup answered. */
+static void flat_exists(struct lint *L, struct flat *fl,
+			const struct node *nd, const struct lterm *t)
+{
+	if (!t->target || !t->resolved || t->bad_target)
+		flat_no(L, fl, nd->domain, t, no_target(t));
+	else if (rc_failed(t->rc))
+		flat_no(L, fl, nd->domain, t, "its lookup failed");
+	else if (t->has_ttl)
+		flat_ttl(fl, t->ttl);
+}
+
+/* Gather the networks of every term the tree evaluates, whatever its
+ * qualifier (lint_prove.c decides what each address gets), and what
+ * cannot be flattened. */
 void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 		  int top)
 {
@@ -133,15 +158,7 @@ void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 		if (t->type == SPFC_TERM_ALL) {
 			if (top)
 				fl->final = t;
-			else if (t->qual == '+')
-				flat_no(L, fl, nd->domain, t, "+all in an "
-					"included record matches every client");
-			return;
-		}
-		if (t->qual != '+') {
-			flat_no(L, fl, nd->domain, t, "only + terms can be "
-				"flattened into a list");
-			continue;
+			return;	/* ends this record; redirect= is ignored */
 		}
 		switch (t->type) {
 		case SPFC_TERM_IP4:
@@ -151,10 +168,7 @@ void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 		case SPFC_TERM_A:
 		case SPFC_TERM_MX:
 			if (!t->target || !t->resolved || t->bad_target)
-				flat_no(L, fl, nd->domain, t,
-					t->target ? "not looked up"
-						  : "depends on the client or "
-						    "sender (macros)");
+				flat_no(L, fl, nd->domain, t, no_target(t));
 			else if (rc_failed(t->rc) || rc_failed(t->rc6) ||
 				 t->nmx > MX_LIMIT)
 				flat_no(L, fl, nd->domain, t, "its lookups "
@@ -164,10 +178,7 @@ void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 			break;
 		case SPFC_TERM_INCLUDE:
 			if (!t->child)
-				flat_no(L, fl, nd->domain, t,
-					t->target ? "not looked up"
-						  : "depends on the client or "
-						    "sender (macros)");
+				flat_no(L, fl, nd->domain, t, no_target(t));
 			else
 				flatten_node(L, fl, t->child, 0);
 			break;
@@ -176,8 +187,7 @@ void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 				"reverse DNS");
 			break;
 		case SPFC_TERM_EXISTS:
-			flat_no(L, fl, nd->domain, t, "depends on the client "
-				"(exists)");
+			flat_exists(L, fl, nd, t);
 			break;
 		default:
 			break;
@@ -187,27 +197,13 @@ void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 		const struct lterm *t = &nd->terms[nd->redirect];
 
 		if (!t->child) {
-			flat_no(L, fl, nd->domain, t,
-				t->target ? "not looked up"
-					  : "depends on the client or sender "
-					    "(macros)");
+			flat_no(L, fl, nd->domain, t, no_target(t));
 			return;
 		}
 		if (top)
 			fl->redirected = 1;
 		flatten_node(L, fl, t->child, top);
 	}
-}
-
-static int range_cmp(const void *pa, const void *pb)
-{
-	const struct range *a = pa, *b = pb;
-	int c;
-
-	if (a->family != b->family)
-		return a->family - b->family;
-	c = memcmp(a->lo, b->lo, sizeof a->lo);
-	return c ? c : memcmp(a->hi, b->hi, sizeof a->hi);
 }
 
 /* x + 1 over nb bytes; 1 when it wrapped to zero. */
@@ -223,37 +219,11 @@ static int inc(unsigned char *x, size_t nb)
 	return 1;
 }
 
-/* Sort, then merge overlapping and adjacent ranges. */
-void flat_merge(struct flat *fl)
-{
-	size_t i, out = 0;
-
-	if (fl->n == 0)
-		return;
-	qsort(fl->v, fl->n, sizeof *fl->v, range_cmp);
-	for (i = 1; i < fl->n; i++) {
-		struct range *cur = &fl->v[out], *nx = &fl->v[i];
-		size_t nb = fam_bytes(cur->family);
-		unsigned char next[16];
-		int wrap;
-
-		memcpy(next, cur->hi, sizeof next);
-		wrap = inc(next, nb);
-		if (nx->family == cur->family &&
-		    (wrap || memcmp(nx->lo, next, nb) <= 0)) {
-			if (memcmp(nx->hi, cur->hi, nb) > 0)
-				memcpy(cur->hi, nx->hi, sizeof cur->hi);
-			continue;
-		}
-		fl->v[++out] = *nx;
-	}
-	fl->n = out + 1;
-}
-
 /* Append the CIDR networks that cover [r->lo, r->hi] exactly, as
- * " ip4:..." / " ip6:..." terms; a single address without its /32 or
- * /128 unless full. */
-static void range_terms(const struct range *r, spfc_buf *b, int full)
+ * " ip4:..." / " ip6:..." terms (after the range's qualifier when qual
+ * and it is not +); a single address without its /32 or /128 unless
+ * full. */
+void range_terms(const struct range *r, spfc_buf *b, int full, int qual)
 {
 	size_t nb = fam_bytes(r->family), width = nb * 8, p, k;
 	unsigned char lo[16], end[16];
@@ -283,7 +253,10 @@ static void range_terms(const struct range *r, spfc_buf *b, int full)
 			memcpy(a.b, lo, nb);
 			spfc_addr_format(&a, txt, sizeof txt);
 		}
-		spfc_buf_adds(b, r->family == 4 ? " ip4:" : " ip6:");
+		spfc_buf_addc(b, ' ');
+		if (qual && r->q != '+')
+			spfc_buf_addc(b, r->q);
+		spfc_buf_adds(b, r->family == 4 ? "ip4:" : "ip6:");
 		spfc_buf_adds(b, txt);
 		if (p != width || full) {
 			spfc_buf_addc(b, '/');
@@ -334,12 +307,15 @@ void flat_candidate(struct lint *L, struct flat *fl)
 	spfc_buf_init(&b, OUT_MAX);
 	spfc_buf_init(&nets, OUT_MAX);
 	for (i = 0; i < fl->n; i++)
-		range_terms(&fl->v[i], &nets, 0);
+		range_terms(&fl->v[i], &nets, 0, 1);
 	spfc_buf_adds(&b, "v=spf1");
 	spfc_buf_add(&b, spfc_buf_str(&nets), nets.len);
-	if (fl->final) {
+	if (fl->final && qual_all(fl->dflt)[0] == fl->final->qual) {
 		spfc_buf_addc(&b, ' ');
 		spfc_buf_add(&b, fl->final->text, fl->final->len);
+	} else if (fl->dflt != SPFC_NEUTRAL) {
+		spfc_buf_addc(&b, ' ');
+		spfc_buf_adds(&b, qual_all(fl->dflt));
 	}
 	if (!fl->redirected && root->exp >= 0) {
 		spfc_buf_addc(&b, ' ');
@@ -383,7 +359,10 @@ void flat_free(struct flat *fl)
 	}
 	free(fl->no);
 	free(fl->v);
+	free(fl->bounds);
+	free(fl->pieces);
 	free(fl->record);
+	chain_free(&fl->chain);
 }
 
 /* ---- Pieces of the flatten output (text and JSON) -------------------- */
@@ -394,8 +373,12 @@ void range_list(const struct flat *fl, int family, spfc_buf *b,
 	size_t i;
 
 	for (i = 0; i < fl->n; i++)
-		if (fl->v[i].family == family)
-			range_terms(&fl->v[i], b, full);
+		if (fl->v[i].family == family && !full)
+			range_terms(&fl->v[i], b, full, 1);
+	/* full (JSON): the networks of each result, disjoint */
+	for (i = 0; full && i < fl->npieces; i++)
+		if (fl->pieces[i].family == family)
+			range_terms(&fl->pieces[i], b, full, 1);
 }
 
 /* The candidate record as quoted character-strings. */

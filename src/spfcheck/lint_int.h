@@ -203,6 +203,30 @@ struct voids {
 struct range {
 	int family;
 	unsigned char lo[16], hi[16];
+	char q;			/* the candidate's qualifier of the range */
+};
+
+/* The proof of a flat record or chain (lint_prove.c): the library's
+ * evaluation of the original and of the flat text, compared. */
+struct proof {
+	int done;
+	size_t n;		/* addresses evaluated */
+	int sampled;		/* the boundaries of some networks only */
+	int differs;
+	spfc_addr addr;		/* the first counter-example */
+	spfc_result orig, cand;
+};
+
+/* The candidate split into records (lint_chain.c): [0] at the domain,
+ * [i] at _spfI.DOMAIN, each reached with an include of [0]. */
+struct chain {
+	char **name;
+	char **rec;
+	size_t *len, *answer;
+	size_t n;
+	unsigned lookups;
+	int too_many;		/* it would take more than the lookup limit */
+	struct proof proof;
 };
 
 struct flat {
@@ -221,6 +245,14 @@ struct flat {
 	size_t answer;
 	int fits;
 	unsigned includes;		/* records a split would take */
+	/* lint_prove.c, lint_chain.c: */
+	struct range *bounds;		/* the tree's networks, as written */
+	size_t nbounds;
+	struct range *pieces;		/* v before nesting: disjoint, sorted */
+	size_t npieces;
+	spfc_result dflt;		/* for a client no network matches */
+	struct proof proof;
+	struct chain chain;
 };
 
 struct out {
@@ -302,7 +334,9 @@ void tree_findings(struct lint *L);
 
 void flatten_node(struct lint *L, struct flat *fl, const struct node *nd,
 		  int top);
-void flat_merge(struct flat *fl);
+void flat_no(struct lint *L, struct flat *fl, const char *domain,
+	     const struct lterm *t, const char *why);
+void range_terms(const struct range *r, spfc_buf *b, int full, int qual);
 size_t split_strings(const char *s, size_t len, size_t *cuts,
 		     size_t maxcuts);
 void flat_candidate(struct lint *L, struct flat *fl);
@@ -340,6 +374,22 @@ void counts_findings(struct lint *L, const struct checked *k);
 void counts_text(spfc_buf *b, const struct checked *k);
 void counts_json(struct jw *j, const struct checked *k);
 void counts_free(struct checked *k);
+
+/* ---- lint_prove.c: the flat record decided and proven equal ------ */
+
+void flat_decide(struct lint *L, struct flat *fl);
+void flat_prove(struct lint *L, struct flat *fl, spfc_resolver *r,
+		const spfc_options *o, const spfc_request *req);
+const char *qual_all(spfc_result res);
+void text_proof(spfc_buf *b, const struct proof *p, const char *what);
+void json_proof(struct jw *j, const char *key, const struct proof *p);
+
+/* ---- lint_chain.c: the candidate split to fit the DNS ----------- */
+
+void flat_chain(struct lint *L, struct flat *fl);
+void chain_free(struct chain *ch);
+void text_chain(spfc_buf *b, const struct flat *fl);
+void json_chain(struct jw *j, const struct flat *fl);
 
 /* ---- lint_check.c: the check of --ip ----------------------------- */
 

@@ -186,11 +186,14 @@ static void json_flat(struct jw *j, const struct flat *fl)
 			j->b->err = terms.err;
 		jw_open(j, fam == 4 ? "ip4" : "ip6", '[');
 		for (p = spfc_buf_str(&terms); *p; p = e) {
-			p += 5;	/* " ip4:" */
+			int pass = p[1] == 'i';	/* not "-ip4:" etc. */
+
+			p += pass ? 5 : 6;	/* " ip4:" */
 			e = strchr(p, ' ');
 			if (!e)
 				e = p + strlen(p);
-			jw_strn(j, NULL, p, (size_t)(e - p));
+			if (pass)
+				jw_strn(j, NULL, p, (size_t)(e - p));
 		}
 		jw_close(j, ']');
 	}
@@ -239,6 +242,8 @@ static void json_flat(struct jw *j, const struct flat *fl)
 		jw_null(j, "record");
 		jw_num(j, "includes_needed", fl->nno ? 0 : fl->includes);
 	}
+	json_proof(j, "equivalence", &fl->proof);	/* lint_prove.c */
+	json_chain(j, fl);				/* lint_chain.c */
 	jw_close(j, '}');
 }
 

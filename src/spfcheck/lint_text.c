@@ -356,6 +356,10 @@ static void text_flat(struct out *o, const struct flat *fl)
 				 "that cannot be flattened\n");
 		return;
 	}
+	if (fl->record && !fl->fits && fl->chain.n) {
+		text_chain(b, fl);	/* lint_chain.c */
+		return;
+	}
 	if (!fl->record || !fl->fits) {
 		spfc_buf_adds(b, "  no candidate record: it would be ");
 		spfc_buf_addu(b, fl->len);
@@ -367,6 +371,7 @@ static void text_flat(struct out *o, const struct flat *fl)
 				 "over ");
 		spfc_buf_addu(b, fl->includes);
 		spfc_buf_adds(b, " records, each reached with include:\n");
+		text_chain(b, fl);	/* lint_chain.c: why there is none */
 		return;
 	}
 	spfc_buf_adds(b, "  candidate record (");
@@ -379,6 +384,7 @@ static void text_flat(struct out *o, const struct flat *fl)
 	spfc_buf_adds(b, " bytes, no lookups):\n    ");
 	quoted_strings(fl, b, "\n    ");
 	spfc_buf_addc(b, '\n');
+	text_proof(b, &fl->proof, "the candidate");	/* lint_prove.c */
 }
 
 void text_report(struct out *o, struct lint *L, const struct flat *fl,
