@@ -9,6 +9,7 @@
  * the start (nothing is decided with settings the administrator did not
  * write); its problems are logged; SIGHUP refuses a file with errors.
  */
+#include "frontend.h"
 #include "server.h"
 
 #include "config.h"
@@ -79,35 +80,6 @@ static int make_resolver(const struct opts *o, spfc_zone **zone,
 	return ret;
 }
 
-static void print_problems(const struct config *cfg, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nproblems; i++) {
-		spfc_buf m;
-
-		spfc_buf_init(&m, 0);
-		config_problem_report(cfg, &cfg->problems[i], path, &m);
-		fprintf(stderr, "%s\n", spfc_buf_str(&m));
-		spfc_buf_free(&m);
-	}
-}
-
-/* The same to the log, in spf-engine's style, when serving. */
-static void log_problems(const struct config *cfg, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nproblems; i++) {
-		spfc_buf m;
-
-		spfc_buf_init(&m, 0);
-		config_problem_line(cfg, &cfg->problems[i], path, &m);
-		log_err(0, spfc_buf_str(&m));
-		spfc_buf_free(&m);
-	}
-}
-
 /* --check-config: the settings, the milter's budget and notes, the
  * problems; 0, or 1 on errors. */
 static int check_config(struct config *cfg, const struct opts *o, int loaded,
@@ -135,7 +107,7 @@ static int check_config(struct config *cfg, const struct opts *o, int loaded,
 		       cfg->authserv_id ? cfg->authserv_id : "(none)");
 	if (cfg->macro_list.n)
 		printf("# milter: MacroList is read but not used yet\n");
-	print_problems(cfg, o->path);
+	fe_print_problems(cfg, o->path, stderr);
 	if (!loaded || cfg->nerrors) {
 		fprintf(stderr, "spfc-milter: %s: %zu error(s)\n", o->path,
 			cfg->nerrors + (size_t)!loaded);
@@ -274,7 +246,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	log_problems(&cfg, o.path);
+	fe_log_problems(&cfg, o.path);
 	milter_config_budget(&cfg);
 	rc = serve(&cfg, &o, sock);
 	config_free(&cfg);

@@ -20,6 +20,7 @@
 #include "server.h"
 
 #include "cache.h"
+#include "frontend.h"
 #include "log.h"
 #include "session.h"
 #include "sock.h"
@@ -36,7 +37,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define READ_CHUNK 16384
 #define ACCEPT_BATCH 64		/* connections taken per wake-up */
 #define WRITE_QUEUE_MAX (1u << 20)	/* unwritten bytes before closing */
 #define OUT_MAX (256u << 10)	/* the session's output bound */
@@ -548,16 +548,6 @@ static void flush(struct mconn *c)
 	}
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	static char chunk[READ_CHUNK];
-
-	(void)h;
-	(void)suggested;
-	buf->base = chunk;
-	buf->len = sizeof chunk;
-}
-
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
 
 static void set_reading(struct mconn *c, int on)
@@ -566,7 +556,7 @@ static void set_reading(struct mconn *c, int on)
 		return;
 	c->reading = on;
 	if (on)
-		uv_read_start((uv_stream_t *)&c->h, on_alloc, on_read);
+		uv_read_start((uv_stream_t *)&c->h, fe_read_alloc, on_read);
 	else
 		uv_read_stop((uv_stream_t *)&c->h);
 }

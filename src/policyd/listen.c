@@ -16,6 +16,7 @@
 #include "listen.h"
 
 #include "conn.h"
+#include "frontend.h"
 #include "log.h"
 #include "sock.h"
 
@@ -35,7 +36,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LISTEN_READ_CHUNK 16384
 #define LISTEN_OUT_MAX (64 * 1024)	/* answer bytes queued: stop reading */
 #define LISTEN_OUT_LOW (16 * 1024)	/* ... and read again below this */
 
@@ -166,16 +166,6 @@ static size_t queued(const struct client *cl)
 	return cl->outq.len + (cl->writing ? cl->wbuf.len : 0);
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	static char chunk[LISTEN_READ_CHUNK];
-
-	(void)h;
-	(void)suggested;
-	buf->base = chunk;
-	buf->len = sizeof chunk;
-}
-
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
 
 /* Read while the conn wants bytes and the output has room. */
@@ -185,7 +175,7 @@ static void update_reading(struct client *cl)
 		   !cl->full;
 
 	if (want && !cl->reading) {
-		if (uv_read_start((uv_stream_t *)&cl->h, on_alloc, on_read) == 0)
+		if (uv_read_start((uv_stream_t *)&cl->h, fe_read_alloc, on_read) == 0)
 			cl->reading = 1;
 	} else if (!want && cl->reading) {
 		uv_read_stop((uv_stream_t *)&cl->h);

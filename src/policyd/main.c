@@ -18,6 +18,7 @@
  * /dev/null first thing, so that nothing opened later (the log socket, a
  * DNS socket) takes their number and receives answers or messages.
  */
+#include "frontend.h"
 #include "config.h"
 #include "cache.h"
 #include "conn.h"
@@ -103,18 +104,6 @@ static int spawn_write(void *arg, const char *buf, size_t len)
 	return write_all(1, buf, len);
 }
 
-/* ---- input ------------------------------------------------------------- */
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	static char chunk[READ_CHUNK];
-
-	(void)h;
-	(void)suggested;
-	buf->base = chunk;
-	buf->len = sizeof chunk;
-}
-
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct spawn *sp = s->data;
@@ -171,7 +160,7 @@ static void spawn_resume(void *arg)
 		return;
 	sp->paused = 0;
 	if (sp->in)
-		uv_read_start(sp->in, on_alloc, on_read);
+		uv_read_start(sp->in, fe_read_alloc, on_read);
 	else
 		file_read_next(sp);
 }
@@ -214,7 +203,7 @@ static int run_spawn(uv_loop_t *loop, struct policy *p)
 	}
 	if (sp.in) {
 		sp.in->data = &sp;
-		uv_read_start(sp.in, on_alloc, on_read);
+		uv_read_start(sp.in, fe_read_alloc, on_read);
 	} else {
 		sp.filebuf = malloc(READ_CHUNK);
 		if (!sp.filebuf)
@@ -229,34 +218,6 @@ static int run_spawn(uv_loop_t *loop, struct policy *p)
 }
 
 /* ---- set-up --------------------------------------------------------------- */
-
-/* "FILE: line N: error: TEXT", one per problem, for --check-config. */
-static void print_problems(const struct config *cfg, const char *path, FILE *f)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nproblems; i++) {
-		spfc_buf m;
-		spfc_buf_init(&m, 0);
-		config_problem_report(cfg, &cfg->problems[i], path, &m);
-		fprintf(f, "%s\n", spfc_buf_str(&m));
-		spfc_buf_free(&m);
-	}
-}
-
-/* The same to syslog, in spf-engine's style ("ERROR: FILE line N: ..."). */
-static void log_problems(const struct config *cfg, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nproblems; i++) {
-		spfc_buf m;
-		spfc_buf_init(&m, 0);
-		config_problem_line(cfg, &cfg->problems[i], path, &m);
-		log_err(0, spfc_buf_str(&m));
-		spfc_buf_free(&m);
-	}
-}
 
 /* fds 0..2 that were closed at start (now /dev/null). */
 static int std_closed[STD_FDS];
@@ -388,7 +349,7 @@ static int check_config(struct config *cfg, const char *path, int loaded,
 	if (missing)
 		fprintf(stderr, "%s: warning: no such file; the built-in defaults "
 			"are used\n", path);
-	print_problems(cfg, path, stderr);
+	fe_print_problems(cfg, path, stderr);
 	if (unchecked)
 		fprintf(stderr, "policyd-spf: note: not run as root: the files "
 			"were not checked as user %s\n", user);
@@ -564,7 +525,7 @@ int main(int argc, char **argv)
 		log_msg(1, spfc_buf_str(&m));
 		spfc_buf_free(&m);
 	}
-	log_problems(&cfg, path);
+	fe_log_problems(&cfg, path);
 	if (cfg.default_seed_only) {
 		spfc_buf m;
 		spfc_buf_init(&m, 0);

@@ -72,6 +72,59 @@ int has_nul(const char *s, size_t len)
 	return memchr(s, '\0', len) != NULL;
 }
 
+/* Room for one more element in the array at *arrp (a pointer to it),
+ * n used of *cap held, elements of size bytes; the capacity doubles from
+ * first.  0, or -1 with L->nomem set. */
+int lint_grow(struct lint *L, void *arrp, size_t n, size_t *cap, size_t size,
+	      size_t first)
+{
+	void *old, *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap < *cap || ncap > SIZE_MAX / size) {
+		L->nomem = 1;
+		return -1;
+	}
+	memcpy(&old, arrp, sizeof old);
+	nv = realloc(old, ncap * size);
+	if (!nv) {
+		L->nomem = 1;
+		return -1;
+	}
+	memcpy(arrp, &nv, sizeof nv);
+	*cap = ncap;
+	return 0;
+}
+
+/* Bytes of an address of this family. */
+size_t fam_bytes(int family)
+{
+	return family == 4 ? 4 : 16;
+}
+
+/* The range [lo, hi] of the network a/bits (qualifier '+'). */
+void net_range(const spfc_addr *a, unsigned bits, struct range *r)
+{
+	size_t nb = fam_bytes(a->family), k;
+
+	memset(r, 0, sizeof *r);
+	r->family = a->family;
+	r->q = '+';
+	for (k = 0; k < nb * 8; k++) {
+		unsigned char m = (unsigned char)(0x80 >> (k % 8));
+
+		if (k < bits) {
+			r->lo[k / 8] |= a->b[k / 8] & m;
+			r->hi[k / 8] |= a->b[k / 8] & m;
+		} else {
+			r->hi[k / 8] |= m;
+		}
+	}
+}
+
 /* ---- The lint ------------------------------------------------------- */
 
 static int use_color(void)

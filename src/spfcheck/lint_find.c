@@ -65,17 +65,9 @@ void finding_v(struct lint *L, enum sev sev, const char *domain,
 			return;
 		}
 	}
-	if (L->nf == L->capf) {
-		size_t ncap = L->capf ? L->capf * 2 : 16;
-		struct finding *nf = realloc(L->f, ncap * sizeof *nf);
-
-		if (!nf) {
-			L->nomem = 1;
-			spfc_buf_free(&b);
-			return;
-		}
-		L->f = nf;
-		L->capf = ncap;
+	if (lint_grow(L, &L->f, L->nf, &L->capf, sizeof *L->f, 16) < 0) {
+		spfc_buf_free(&b);
+		return;
 	}
 	f = &L->f[L->nf];
 	f->sev = sev;

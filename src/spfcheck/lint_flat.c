@@ -25,11 +25,6 @@
 
 /* ---- The networks and the candidate ------------------------------ */
 
-static size_t fam_bytes(int family)
-{
-	return family == 4 ? 4 : 16;
-}
-
 static void flat_ttl(struct flat *fl, uint32_t ttl)
 {
 	if (!fl->has_ttl || ttl < fl->ttl)
@@ -42,17 +37,8 @@ void flat_no(struct lint *L, struct flat *fl, const char *domain,
 {
 	struct finding *f;
 
-	if (fl->nno == fl->capno) {
-		size_t ncap = fl->capno ? fl->capno * 2 : 8;
-		struct finding *nn = realloc(fl->no, ncap * sizeof *nn);
-
-		if (!nn) {
-			L->nomem = 1;
-			return;
-		}
-		fl->no = nn;
-		fl->capno = ncap;
-	}
+	if (lint_grow(L, &fl->no, fl->nno, &fl->capno, sizeof *fl->no, 8) < 0)
+		return;
 	f = &fl->no[fl->nno];
 	memset(f, 0, sizeof *f);
 	f->domain = dupn(domain, strlen(domain));
@@ -73,34 +59,9 @@ void flat_no(struct lint *L, struct flat *fl, const char *domain,
 static void flat_add(struct lint *L, struct flat *fl, const spfc_addr *a,
 		     unsigned bits)
 {
-	struct range *r;
-	size_t nb = fam_bytes(a->family), k;
-
-	if (fl->n == fl->cap) {
-		size_t ncap = fl->cap ? fl->cap * 2 : 32;
-		struct range *nv = realloc(fl->v, ncap * sizeof *nv);
-
-		if (!nv) {
-			L->nomem = 1;
-			return;
-		}
-		fl->v = nv;
-		fl->cap = ncap;
-	}
-	r = &fl->v[fl->n++];
-	memset(r, 0, sizeof *r);
-	r->family = a->family;
-	r->q = '+';
-	for (k = 0; k < nb * 8; k++) {
-		unsigned char m = (unsigned char)(0x80 >> (k % 8));
-
-		if (k < bits) {
-			r->lo[k / 8] |= a->b[k / 8] & m;
-			r->hi[k / 8] |= a->b[k / 8] & m;
-		} else {
-			r->hi[k / 8] |= m;
-		}
-	}
+	if (lint_grow(L, &fl->v, fl->n, &fl->cap, sizeof *fl->v, 32) < 0)
+		return;
+	net_range(a, bits, &fl->v[fl->n++]);
 }
 
 static void flat_hosts(struct lint *L, struct flat *fl, const struct lterm *t)

@@ -283,6 +283,11 @@ struct checked {
 /* ---- lint.c: small functions ------------------------------------- */
 
 char *dupn(const char *s, size_t n);
+int lint_grow(struct lint *L, void *arrp, size_t n, size_t *cap, size_t size,
+	      size_t first);
+size_t fam_bytes(int family);
+struct range;
+void net_range(const spfc_addr *a, unsigned bits, struct range *r);
 const char *utoa(unsigned long long v, char *buf);
 int has_nul(const char *s, size_t len);
 

@@ -193,17 +193,8 @@ static void piece_add(struct lint *L, struct flat *fl, int family,
 		memcpy(fl->v[fl->n - 1].hi, hi, 16);
 		return;
 	}
-	if (fl->n == fl->cap) {
-		size_t ncap = fl->cap ? fl->cap * 2 : 32;
-		struct range *nv = realloc(fl->v, ncap * sizeof *nv);
-
-		if (!nv) {
-			L->nomem = 1;
-			return;
-		}
-		fl->v = nv;
-		fl->cap = ncap;
-	}
+	if (lint_grow(L, &fl->v, fl->n, &fl->cap, sizeof *fl->v, 32) < 0)
+		return;
 	r = &fl->v[fl->n++];
 	memset(r, 0, sizeof *r);
 	r->family = family;

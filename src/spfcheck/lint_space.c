@@ -231,15 +231,10 @@ static int aset_push(struct lint *L, struct aset *s, const struct range *r)
 	return 0;
 }
 
-static size_t nbytes(int family)
-{
-	return family == 4 ? 4 : 16;
-}
-
 static int rcmp(const struct range *a, const unsigned char *x,
 		const unsigned char *y)
 {
-	return memcmp(x, y, nbytes(a->family));
+	return memcmp(x, y, fam_bytes(a->family));
 }
 
 static int range_order(const void *pa, const void *pb)
@@ -276,7 +271,7 @@ static void aset_norm(struct aset *s)
 	qsort(s->v, s->n, sizeof *s->v, range_order);
 	for (i = 1; i < s->n; i++) {
 		struct range *cur = &s->v[out], *nx = &s->v[i];
-		size_t nb = nbytes(cur->family);
+		size_t nb = fam_bytes(cur->family);
 		unsigned char next[16];
 		int wrap;
 
@@ -298,7 +293,7 @@ static void range_minus(struct lint *L, const struct range *r,
 			const struct aset *sub, struct aset *out)
 {
 	struct range cur = *r;
-	size_t i, nb = nbytes(r->family);
+	size_t i, nb = fam_bytes(r->family);
 
 	for (i = 0; i < sub->n; i++) {
 		const struct range *x = &sub->v[i];
@@ -357,24 +352,6 @@ static void aset_count(const struct aset *s, struct cnt *c4,
 	for (i = 0; i < s->n; i++) {
 		range_cnt(&s->v[i], &c);
 		cnt_add(s->v[i].family == 4 ? c4 : c6, &c);
-	}
-}
-
-static void net_range(const spfc_addr *a, unsigned bits, struct range *r)
-{
-	size_t nb = nbytes(a->family), k;
-
-	memset(r, 0, sizeof *r);
-	r->family = a->family;
-	for (k = 0; k < nb * 8; k++) {
-		unsigned char m = (unsigned char)(0x80 >> (k % 8));
-
-		if (k < bits) {
-			r->lo[k / 8] |= a->b[k / 8] & m;
-			r->hi[k / 8] |= a->b[k / 8] & m;
-		} else {
-			r->hi[k / 8] |= m;
-		}
 	}
 }
 
@@ -502,17 +479,10 @@ static void note_bring(struct lint *L, struct space *S, const struct lterm *t,
 		aset_free(&add);
 		return;
 	}
-	if (S->nbring == S->capbring) {
-		size_t ncap = S->capbring ? S->capbring * 2 : 8;
-		struct bring *nv = realloc(S->bring, ncap * sizeof *nv);
-
-		if (!nv) {
-			L->nomem = 1;
-			aset_free(&add);
-			return;
-		}
-		S->bring = nv;
-		S->capbring = ncap;
+	if (lint_grow(L, &S->bring, S->nbring, &S->capbring, sizeof *S->bring,
+		      8) < 0) {
+		aset_free(&add);
+		return;
 	}
 	e = &S->bring[S->nbring++];
 	e->t = t;

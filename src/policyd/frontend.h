@@ -1,0 +1,24 @@
+/*
+ * frontend.h - pieces both front ends (policyd-spf, spfc-milter) need
+ * around the decision core: the configuration's problems shown on
+ * standard error or logged, and the read buffer of the event loop.
+ */
+#ifndef POLICYD_FRONTEND_H
+#define POLICYD_FRONTEND_H
+
+#include "config.h"
+
+#include <stdio.h>
+#include <uv.h>
+
+/* "FILE: line N: error: TEXT", one per problem, to f (--check-config). */
+void fe_print_problems(const struct config *cfg, const char *path, FILE *f);
+
+/* The same to syslog, in spf-engine's style ("ERROR: FILE line N: ..."). */
+void fe_log_problems(const struct config *cfg, const char *path);
+
+/* libuv's alloc callback for every read: one static chunk, which each read
+ * callback consumes before the loop reads again (one thread). */
+void fe_read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+#endif
