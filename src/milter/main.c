@@ -51,35 +51,6 @@ struct opts {
 	int foreground, check, explicit_path;
 };
 
-static int make_resolver(const struct opts *o, spfc_zone **zone,
-			 spfc_resolver **res)
-{
-	spfc_cares_options co;
-	spfc_buf err;
-	int ret = 0;
-
-	spfc_buf_init(&err, 0);
-	if (o->zone) {
-		if (spfc_zone_new(zone) != SPFC_OK ||
-		    spfc_zone_load_file(*zone, o->zone, &err) != SPFC_OK ||
-		    spfc_zone_resolver_new(*zone, res) != SPFC_OK) {
-			fprintf(stderr, "spfc-milter: %s: %s\n", o->zone,
-				spfc_buf_str(&err));
-			ret = -1;
-		}
-	} else {
-		memset(&co, 0, sizeof co);
-		co.servers = o->dns;
-		if (spfc_cares_resolver_new(&co, res, &err) != SPFC_OK) {
-			fprintf(stderr, "spfc-milter: DNS resolver: %s\n",
-				spfc_buf_str(&err));
-			ret = -1;
-		}
-	}
-	spfc_buf_free(&err);
-	return ret;
-}
-
 /* --check-config: the settings, the milter's budget and notes, the
  * problems; 0, or 1 on errors. */
 static int check_config(struct config *cfg, const struct opts *o, int loaded,
@@ -177,7 +148,7 @@ static int serve(struct config *cfg, const struct opts *o, const char *sock)
 	char host[256];
 	int rc;
 
-	if (make_resolver(o, &zone, &res) < 0)
+	if (fe_make_resolver("spfc-milter", o->dns, o->zone, &zone, &res) < 0)
 		return 1;
 	if (gethostname(host, sizeof host) != 0)
 		memcpy(host, "unknown", 8);

@@ -8,6 +8,9 @@
 
 #include "config.h"
 
+#include <spfc/resolver.h>
+#include <spfc/zone.h>
+
 #include <stdio.h>
 #include <uv.h>
 
@@ -16,6 +19,12 @@ void fe_print_problems(const struct config *cfg, const char *path, FILE *f);
 
 /* The same to syslog, in spf-engine's style ("ERROR: FILE line N: ..."). */
 void fe_log_problems(const struct config *cfg, const char *path);
+
+/* The resolver the options ask for: the zone file's, else c-ares with
+ * dns (NULL: /etc/resolv.conf).  0, or -1 after a line on stderr that
+ * starts with prog. */
+int fe_make_resolver(const char *prog, const char *dns, const char *zonefile,
+		     spfc_zone **zone, spfc_resolver **res);
 
 /* libuv's alloc callback for every read: one static chunk, which each read
  * callback consumes before the loop reads again (one thread). */

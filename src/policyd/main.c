@@ -243,46 +243,6 @@ static int fill_std_fds(int closed[STD_FDS])
 	return 0;
 }
 
-static int make_zone_resolver(const char *zonefile, spfc_zone **zone,
-			      spfc_resolver **res)
-{
-	spfc_buf err;
-	int ret = 0;
-
-	spfc_buf_init(&err, 0);
-	if (spfc_zone_new(zone) != SPFC_OK ||
-	    spfc_zone_load_file(*zone, zonefile, &err) != SPFC_OK) {
-		fprintf(stderr, "policyd-spf: %s: %s\n", zonefile,
-			spfc_buf_str(&err));
-		ret = -1;
-	} else if (spfc_zone_resolver_new(*zone, res) != SPFC_OK) {
-		ret = -1;
-	}
-	spfc_buf_free(&err);
-	return ret;
-}
-
-static int make_resolver(const char *dns, const char *zonefile, spfc_zone **zone,
-			 spfc_resolver **res)
-{
-	spfc_cares_options o;
-	spfc_buf err;
-	int ret = 0;
-
-	if (zonefile)
-		return make_zone_resolver(zonefile, zone, res);
-	memset(&o, 0, sizeof o);
-	o.servers = dns;
-	spfc_buf_init(&err, 0);
-	if (spfc_cares_resolver_new(&o, res, &err) != SPFC_OK) {
-		fprintf(stderr, "policyd-spf: DNS resolver: %s\n",
-			spfc_buf_str(&err));
-		ret = -1;
-	}
-	spfc_buf_free(&err);
-	return ret;
-}
-
 static uv_timer_t logtimer;
 
 static void on_logtimer(uv_timer_t *t)
@@ -357,7 +317,7 @@ static int check_config(struct config *cfg, const char *path, int loaded,
 		fprintf(stderr, "policyd-spf: note: the files were not checked "
 			"as the daemon's user: give --user NAME (spawn mode: the "
 			"user= of master.cf)\n");
-	if (loaded && make_resolver(dns, zonefile, &zone, &res) < 0)
+	if (loaded && fe_make_resolver("policyd-spf", dns, zonefile, &zone, &res) < 0)
 		resolver_failed = 1;
 	spfc_resolver_free(res);
 	spfc_zone_free(zone);
@@ -534,7 +494,7 @@ int main(int argc, char **argv)
 		log_err(0, spfc_buf_str(&m));
 		spfc_buf_free(&m);
 	}
-	if (make_resolver(dns, zonefile, &zone, &res) < 0)
+	if (fe_make_resolver("policyd-spf", dns, zonefile, &zone, &res) < 0)
 		return 1;
 	if (gethostname(host, sizeof host) != 0)
 		memcpy(host, "unknown", 8);

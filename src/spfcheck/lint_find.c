@@ -71,20 +71,29 @@ void finding_v(struct lint *L, enum sev sev, const char *domain,
 	}
 	f = &L->f[L->nf];
 	f->sev = sev;
+	if (finding_fill(L, f, domain, term, tlen, pos, spfc_buf_take(&b)) == 0)
+		L->nf++;
+	spfc_buf_free(&b);
+}
+
+/* Fill f's copies of domain and term (tlen bytes), pos and msg (taken).
+ * 0, or -1 with nothing kept and L->nomem set. */
+int finding_fill(struct lint *L, struct finding *f, const char *domain,
+		 const char *term, size_t tlen, size_t pos, char *msg)
+{
 	f->pos = pos;
 	f->domain = dupn(domain, strlen(domain));
 	f->term = dupn(term, tlen);
 	f->term_len = tlen;
-	f->msg = spfc_buf_take(&b);
-	spfc_buf_free(&b);
+	f->msg = msg;
 	if (!f->domain || !f->term || !f->msg) {
 		free(f->domain);
 		free(f->term);
 		free(f->msg);
 		L->nomem = 1;
-		return;
+		return -1;
 	}
-	L->nf++;
+	return 0;
 }
 
 void count_voids(const struct node *nd, struct voids *v)

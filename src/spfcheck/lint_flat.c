@@ -41,19 +41,9 @@ void flat_no(struct lint *L, struct flat *fl, const char *domain,
 		return;
 	f = &fl->no[fl->nno];
 	memset(f, 0, sizeof *f);
-	f->domain = dupn(domain, strlen(domain));
-	f->term = t ? dupn(t->text, t->len) : dupn("", 0);
-	f->term_len = t ? t->len : 0;
-	f->pos = t ? t->pos : 0;
-	f->msg = dupn(why, strlen(why));
-	if (!f->domain || !f->term || !f->msg) {
-		free(f->domain);
-		free(f->term);
-		free(f->msg);
-		L->nomem = 1;
-		return;
-	}
-	fl->nno++;
+	if (finding_fill(L, f, domain, t ? t->text : "", t ? t->len : 0,
+			 t ? t->pos : 0, dupn(why, strlen(why))) == 0)
+		fl->nno++;
 }
 
 static void flat_add(struct lint *L, struct flat *fl, const spfc_addr *a,

@@ -325,6 +325,11 @@ void node_free(struct node *nd);
 
 /* ---- lint_find.c: findings --------------------------------------- */
 
+/* Fill f with copies of domain and term (tlen bytes), pos, and msg (taken);
+ * 0, or -1 with nothing kept and L->nomem set. */
+int finding_fill(struct lint *L, struct finding *f, const char *domain,
+		 const char *term, size_t tlen, size_t pos, char *msg);
+
 /* Add a finding; the message is the concatenation of the pieces, up to
  * the first NULL.  An identical finding (a record walked twice) is kept
  * once; past FINDINGS_MAX they are only counted.  domain NULL: the note
