@@ -77,7 +77,8 @@ static int check_config(struct config *cfg, const struct opts *o, int loaded,
 		       "authserv-id %s are removed\n",
 		       cfg->authserv_id ? cfg->authserv_id : "(none)");
 	if (cfg->macro_list.n)
-		printf("# milter: MacroList is read but not used yet\n");
+		printf("# milter: MacroList: clients in InternalHosts are "
+		       "checked when a listed macro matches at MAIL\n");
 	fe_print_problems(cfg, o->path, stderr);
 	if (!loaded || cfg->nerrors) {
 		fprintf(stderr, "spfc-milter: %s: %zu error(s)\n", o->path,

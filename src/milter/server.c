@@ -6,7 +6,8 @@
  * at once on the shared DNS cache.
  *
  * A message's stages: at MAIL its state is reset and the skips decided
- * (InternalHosts; {auth_authen} with Skip_Authenticated), and the HELO
+ * (InternalHosts unless MacroList matches; {auth_authen} with
+ * Skip_Authenticated), and the HELO
  * and MAIL FROM checks begin at once, their lookups going into the
  * shared DNS cache (identical lookups in flight are joined); the decision
  * is asked for at the first RCPT (or at MAIL with Milter_Reject_Stage =
@@ -325,6 +326,48 @@ static void message_reset(struct mconn *c)
 	milter_answer_map(&c->ans, "dunno");
 }
 
+/* Does MacroList entry e ("name" or "name|value|value...") match the
+ * macros the MTA sent: name set and not empty, or equal to one of the
+ * values (exactly, as pyspf-milter compares them)? */
+static int macro_entry_match(struct mconn *c, const char *e)
+{
+	const char *bar = strchr(e, '|'), *v, *end;
+	char name[64];
+	size_t n = bar ? (size_t)(bar - e) : strlen(e);
+
+	if (n == 0 || n >= sizeof name)
+		return 0;
+	memcpy(name, e, n);
+	name[n] = '\0';
+	v = milter_conn_macro(&c->mc, name);
+	if (!v || !*v)
+		return 0;
+	if (!bar)
+		return 1;
+	for (e = bar + 1; ; e = end + 1) {
+		end = strchr(e, '|');
+		n = end ? (size_t)(end - e) : strlen(e);
+		if (strlen(v) == n && memcmp(v, e, n) == 0)
+			return 1;
+		if (!end)
+			return 0;
+	}
+}
+
+/* MacroList: a client in InternalHosts is checked all the same when one
+ * entry matches (e.g. Postfix's {daemon_name} of the smtpd that takes
+ * mail from outside, behind a relay on an internal address). */
+static int macro_list_external(struct mconn *c)
+{
+	const struct str_list *l = &c->s->cfg->macro_list;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (macro_entry_match(c, l->v[i]))
+			return 1;
+	return 0;
+}
+
 /* Why a message is not checked, or NULL. */
 static const char *skip_reason(struct mconn *c)
 {
@@ -337,7 +380,8 @@ static const char *skip_reason(struct mconn *c)
 		return "authenticated sender";
 	client_value(client, sizeof client, milter_conn_client(&c->mc));
 	if (*client && spfc_addr_parse(client, &a) == SPFC_OK &&
-	    policy_net_match(&cfg->internal_hosts, &a))
+	    policy_net_match(&cfg->internal_hosts, &a) &&
+	    !macro_list_external(c))
 		return "client in InternalHosts";
 	return NULL;
 }

@@ -57,6 +57,9 @@ host_state() {
 		echo /usr/bin/spfcheck
 		echo /usr/lib/systemd/system/policyd-spf.service
 		echo /lib/systemd/system/policyd-spf.service
+		echo /usr/sbin/spfc-milter
+		echo /usr/lib/systemd/system/spfc-milter.service
+		echo /lib/systemd/system/spfc-milter.service
 		find /etc/policyd-spf -print 2>/dev/null
 		ls /var/lib/dpkg/info/spfc.* 2>/dev/null
 	} | sort -u | while read -r f; do
@@ -90,7 +93,8 @@ echo "built $(basename "$deb")"
 
 # ---- the archive ---------------------------------------------------------
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/contents"
-for f in /usr/sbin/policyd-spf /usr/bin/spfcheck \
+for f in /usr/sbin/policyd-spf /usr/bin/spfcheck /usr/sbin/spfc-milter \
+	/usr/share/man/man8/spfc-milter.8.gz \
 	/etc/policyd-spf/policyd-spf.conf /usr/share/man/man8/policyd-spf.8.gz \
 	/usr/share/man/man5/policyd-spf.conf.5.gz /usr/share/man/man1/spfcheck.1.gz \
 	/usr/share/doc/spfc/README.Debian /usr/share/doc/spfc/copyright; do
@@ -98,6 +102,8 @@ for f in /usr/sbin/policyd-spf /usr/bin/spfcheck \
 done
 grep -Eqx '(/usr)?/lib/systemd/system/policyd-spf.service' "$tmp/contents" ||
 	bad "the systemd unit is not in the package"
+grep -Eqx '(/usr)?/lib/systemd/system/spfc-milter.service' "$tmp/contents" ||
+	bad "the milter's systemd unit is not in the package"
 grep -qx /usr/share/spfc/perl-compat.conf "$tmp/contents" ||
 	bad "perl-compat.conf is not in the package"
 # Beside spf-engine's package (README, "Beside postfix-policyd-spf-python"):
@@ -183,9 +189,24 @@ dpkg-divert --list /usr/share/man/man5/policyd-spf.conf.5.gz | grep -q 'by spfc'
 	bad "the policyd-spf.conf(5) diversion is missing"
 dpkg-divert --list /usr/share/man/man1/policyd-spf.1.gz | grep -q 'by spfc' ||
 	bad "the policyd-spf(1) diversion is missing"
-unit=$(dpkg-query -L spfc | grep '/systemd/system/policyd-spf.service$')
-v=$(systemd-analyze verify --man=no "$unit" 2>&1) || bad "systemd-analyze verify $unit: $v"
-[ -z "$v" ] || bad "systemd-analyze verify $unit: $v"
+for u in policyd-spf spfc-milter; do
+	unit=$(dpkg-query -L spfc | grep "/systemd/system/$u.service\$")
+	[ -n "$unit" ] || { bad "$u.service is not installed"; continue; }
+	v=$(systemd-analyze verify --man=no "$unit" 2>&1) || bad "systemd-analyze verify $unit: $v"
+	[ -z "$v" ] || bad "systemd-analyze verify $unit: $v"
+	# installed, not enabled: no link in a .wants directory
+	ls /etc/systemd/system/*.wants/$u.service >/dev/null 2>&1 &&
+		bad "$u.service was enabled by the installation"
+done
+grep -q '^ExecStart=/usr/sbin/spfc-milter -f /etc/policyd-spf/policyd-spf.conf$' \
+	"$(dpkg-query -L spfc | grep '/systemd/system/spfc-milter.service$')" ||
+	bad "the milter's unit does not start /usr/sbin/spfc-milter -f with the configuration"
+if out=$(/usr/sbin/spfc-milter --check-config /etc/policyd-spf/policyd-spf.conf 2>&1); then
+	:
+else
+	echo "$out" | tail -n 10
+	bad "installed spfc-milter --check-config refused the installed configuration"
+fi
 dpkg -r spfc >"$ovl/remove.log" 2>&1 || { cat "$ovl/remove.log"; bad "dpkg -r failed"; }
 [ "$(dpkg-query -W -f='${db:Status-Abbrev}' spfc)" = "rc " ] ||
 	bad "after dpkg -r: $(dpkg-query -W -f='${db:Status-Abbrev}' spfc)"

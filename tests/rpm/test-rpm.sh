@@ -113,14 +113,17 @@ has() {
 }
 man='(\.gz|\.bz2|\.xz|\.zst)?'
 has main "^/usr/sbin/policyd-spf -rwxr-xr-x root:root " "no /usr/sbin/policyd-spf 0755 root"
+has main "^/usr/sbin/spfc-milter -rwxr-xr-x root:root " "no /usr/sbin/spfc-milter 0755 root"
 has main "^/usr/bin/spfcheck -rwxr-xr-x root:root " "no /usr/bin/spfcheck 0755 root"
 has main "^/etc/policyd-spf d" "no /etc/policyd-spf directory"
 has main "^/etc/policyd-spf/policyd-spf.conf -rw-r--r-- root:root cn$" \
 	"policyd-spf.conf is not %config(noreplace) 0644 root"
 has main "^/usr/lib/systemd/system/policyd-spf.service -rw-r--r-- " "no systemd unit"
+has main "^/usr/lib/systemd/system/spfc-milter.service -rw-r--r-- " "no milter systemd unit"
 has main "^/usr/lib/sysusers.d/policyd-spf.conf -rw-r--r-- " "no sysusers.d file"
 has main "^/usr/share/spfc/perl-compat.conf -rw-r--r-- " "no perl-compat.conf"
 has main "^/usr/share/man/man8/policyd-spf.8$man " "no policyd-spf(8)"
+has main "^/usr/share/man/man8/spfc-milter.8$man " "no spfc-milter(8)"
 has main "^/usr/share/man/man5/policyd-spf.conf.5$man " "no policyd-spf.conf(5)"
 has main "^/usr/share/man/man1/spfcheck.1$man " "no spfcheck(1)"
 has main "^/usr/share/licenses/spfc[^/]*/copyright .* l$" "no %license"
@@ -162,6 +165,9 @@ grep -q 'policyd-spf.service' "$tmp/POSTIN" && grep -q 'preset' "$tmp/POSTIN" &&
 grep -q 'policyd-spf.service' "$tmp/PREUN" && grep -q 'disable' "$tmp/PREUN" && ok ||
 	bad "%preun does not disable policyd-spf.service"
 grep -q 'try-restart' "$tmp/POSTUN" && ok || bad "%postun does not restart policyd-spf.service"
+grep -q 'spfc-milter.service' "$tmp/POSTIN" && ok || bad "%post does not preset spfc-milter.service"
+grep -q 'spfc-milter.service' "$tmp/PREUN" && ok || bad "%preun does not disable spfc-milter.service"
+grep -q 'spfc-milter.service' "$tmp/POSTUN" && ok || bad "%postun does not restart spfc-milter.service"
 
 # ---- unpacked into a throwaway directory -------------------------------------
 root=$tmp/root
@@ -184,6 +190,16 @@ else
 fi
 grep -q '^ExecStart=/usr/sbin/policyd-spf ' "$root/usr/lib/systemd/system/policyd-spf.service" && ok ||
 	bad "the unit does not start /usr/sbin/policyd-spf"
+grep -q '^ExecStart=/usr/sbin/spfc-milter -f /etc/policyd-spf/policyd-spf.conf$' \
+	"$root/usr/lib/systemd/system/spfc-milter.service" && ok ||
+	bad "the milter's unit does not start /usr/sbin/spfc-milter -f with the configuration"
+if out=$(LD_LIBRARY_PATH=$libdir "$root/usr/sbin/spfc-milter" --check-config \
+	"$root/etc/policyd-spf/policyd-spf.conf" 2>&1); then
+	ok
+else
+	echo "$out" | tail -n 10
+	bad "unpacked spfc-milter --check-config refused the shipped configuration"
+fi
 
 # ---- rpmlint -------------------------------------------------------------------
 rpmlint -c "$src/rpm/rpmlint.toml" "$src/rpm/spfc.spec" "$main" "$libs" "$devel" "$srpm" \
