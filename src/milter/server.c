@@ -21,6 +21,8 @@
 #include "server.h"
 
 #include "cache.h"
+#include "daemon.h"
+#include "common/ascii.h"
 #include "frontend.h"
 #include "log.h"
 #include "session.h"
@@ -124,8 +126,7 @@ static void addr_value(char *dst, const char *addr)
 	if (n >= VALUE_MAX)
 		n = VALUE_MAX - 1;
 	for (i = 0; i < n; i++)
-		dst[i] = (addr[i] >= 'A' && addr[i] <= 'Z')
-			 ? (char)(addr[i] - 'A' + 'a') : addr[i];
+		dst[i] = (char)sc_to_lower((unsigned char)addr[i]);
 	dst[n] = '\0';
 }
 
@@ -437,41 +438,31 @@ static void on_rcpt(struct mconn *c, const struct milter_event *ev)
 
 /* ---- Milter_Remove_AR ------------------------------------------------------ */
 
-static int lower(int ch)
+/* Folding white space of a header field's value (RFC 5322 3.2.2). */
+static int is_fws(int ch)
 {
-	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
 /* The authserv-id a field's value starts with (RFC 8601 section 2.2) is
  * ours: a forgery (section 5), since only we may add one. */
 static int ar_is_ours(const char *value, const char *id)
 {
-	size_t n = strlen(id), i;
+	size_t n = strlen(id);
 
-	while (*value == ' ' || *value == '\t' || *value == '\r' ||
-	       *value == '\n')
+	while (is_fws((unsigned char)*value))
 		value++;
-	for (i = 0; i < n; i++)
-		if (!value[i] || lower((unsigned char)value[i]) !=
-				 lower((unsigned char)id[i]))
-			return 0;
-	return value[n] == ';' || value[n] == ' ' || value[n] == '\t' ||
-	       value[n] == '\r' || value[n] == '\n' || value[n] == '(';
-}
-
-static int name_is(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (lower((unsigned char)*a) != lower((unsigned char)*b))
-			return 0;
-	return !*a && !*b;
+	if (!sc_prefix_nocase(value, strlen(value), id))
+		return 0;
+	return value[n] == ';' || value[n] == '(' ||
+	       is_fws((unsigned char)value[n]);
 }
 
 static void on_header(struct mconn *c, const struct milter_event *ev)
 {
 	const char *id = c->s->cfg->authserv_id;
 
-	if (!c->remove_ar || !name_is(ev->name, AR_NAME))
+	if (!c->remove_ar || !sc_streq_nocase(ev->name, AR_NAME))
 		return;
 	c->ar_seen++;
 	if (id && ar_is_ours(ev->value, id)) {
@@ -913,39 +904,6 @@ static void on_signal(uv_signal_t *h, int sig)
 		stop(s);
 }
 
-static int write_pidfile(const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f);
-}
-
-/* Into the background, after the socket is made (its errors reach who
- * started us); the loop's kernel state is made again in the child. */
-static int background(uv_loop_t *loop)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	return uv_loop_fork(loop) == 0 ? 0 : -1;
-}
-
 static int bind_spec(struct mserver *s, const char *spec)
 {
 	spfc_buf where;
@@ -1018,11 +976,11 @@ int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
 	rc = bind_spec(&s, spec);
 	if (rc < 0)	/* said why: the environment, not the usage */
 		rc = 1;
-	if (rc == 0 && !foreground && background(loop) < 0) {
+	if (rc == 0 && !foreground && daemon_background(loop) < 0) {
 		log_fatal("cannot go to the background: ", strerror(errno), NULL);
 		rc = 1;
 	}
-	if (rc == 0 && cfg->pid_file && write_pidfile(cfg->pid_file) != 0) {
+	if (rc == 0 && cfg->pid_file && daemon_write_pidfile(cfg->pid_file) != 0) {
 		log_fatal("PidFile ", cfg->pid_file, ": ", strerror(errno), NULL);
 		rc = 1;
 	}
