@@ -53,6 +53,8 @@ set -u
 
 policyd=${1:?usage: run-e2e.sh PATH/TO/policyd-spf}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=netns.sh
+. "$here/netns.sh"
 PATH=$PATH:/usr/sbin:/sbin:/usr/local/sbin
 export PATH
 
@@ -102,22 +104,7 @@ cleanup() {
 	[ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null
 	# Whatever else is still running in the namespace was started by
 	# this test (Postfix's children, a spawned policy service).
-	if ip netns list 2>/dev/null | grep -q "^$ns\\b"; then
-		i=0
-		while [ "$i" -lt 50 ]; do
-			pids=$(ip netns pids "$ns" 2>/dev/null)
-			[ -z "$pids" ] && break
-			for p in $pids; do
-				kill "$p" 2>/dev/null
-			done
-			sleep 0.1
-			i=$((i + 1))
-		done
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$p" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	fi
+	netns_teardown "$ns"
 	rm -rf "/etc/netns/$ns"
 	if [ "${SPFC_E2E_KEEP:-0}" = 1 ]; then
 		echo "run-e2e.sh: kept $tmp" >&2

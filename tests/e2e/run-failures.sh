@@ -47,6 +47,8 @@ set -u
 
 policyd=${1:?usage: run-failures.sh PATH/TO/policyd-spf}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=netns.sh
+. "$here/netns.sh"
 PATH=$PATH:/usr/sbin:/sbin:/usr/local/sbin
 export PATH
 
@@ -89,22 +91,7 @@ cleanup() {
 	# What is left in the namespace was started by this test: spawn(8),
 	# the services it started (the sleeping ones above all), the name
 	# server, the listen-mode daemon.
-	if ip netns list 2>/dev/null | grep -q "^$ns\\b"; then
-		i=0
-		while [ "$i" -lt 50 ]; do
-			pids=$(ip netns pids "$ns" 2>/dev/null)
-			[ -z "$pids" ] && break
-			for p in $pids; do
-				kill "$p" 2>/dev/null
-			done
-			sleep 0.1
-			i=$((i + 1))
-		done
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$p" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	fi
+	netns_teardown "$ns"
 	if [ "${SPFC_E2E_KEEP:-0}" = 1 ]; then
 		echo "run-failures.sh: kept $tmp" >&2
 	else

@@ -31,6 +31,8 @@ set -u
 policyd=${1:?usage: run-milter-e2e.sh POLICYD-SPF SPFC-MILTER}
 milter=${2:?usage: run-milter-e2e.sh POLICYD-SPF SPFC-MILTER}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=netns.sh
+. "$here/netns.sh"
 PATH=$PATH:/usr/sbin:/sbin:/usr/local/sbin
 export PATH
 READY_TENTHS=150
@@ -73,22 +75,7 @@ cleanup() {
 	[ -n "$postfix_started" ] &&
 		ip netns exec "$ns" postfix -c "$tmp/etc" stop >/dev/null 2>&1
 	[ -n "$unbound_pid" ] && kill "$unbound_pid" 2>/dev/null
-	if ip netns list 2>/dev/null | grep -q "^$ns\\b"; then
-		i=0
-		while [ "$i" -lt 50 ]; do
-			pids=$(ip netns pids "$ns" 2>/dev/null)
-			[ -z "$pids" ] && break
-			for p in $pids; do
-				kill "$p" 2>/dev/null
-			done
-			sleep 0.1
-			i=$((i + 1))
-		done
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -9 "$p" 2>/dev/null
-		done
-		ip netns del "$ns" 2>/dev/null
-	fi
+	netns_teardown "$ns"
 	rm -rf "/etc/netns/$ns"
 	if [ "${SPFC_E2E_KEEP:-0}" = 1 ]; then
 		echo "run-milter-e2e.sh: kept $tmp" >&2
