@@ -845,6 +845,8 @@ static void reload(struct mserver *s)
 	policy_set_config(s->p, n);
 	if (s->cfg != s->base)
 		s->retired[s->nretired++] = s->cfg;
+	if (n->max_clients > s->cfg->max_clients)
+		fe_reserve_watchers(s->loop, (size_t)n->max_clients);
 	s->cfg = n;
 	log_msg2(1, "reloaded ", s->config_path);
 }
@@ -973,6 +975,7 @@ int milter_serve(uv_loop_t *loop, struct policy *p, spfc_resolver *res,
 	s.sigterm.data = s.sigint.data = s.sigusr1.data = s.sighup.data = &s;
 	s.grace.data = &s;
 	umask((mode_t)cfg->umask);
+	fe_reserve_watchers(loop, (size_t)cfg->max_clients);
 	rc = bind_spec(&s, spec);
 	if (rc < 0)	/* said why: the environment, not the usage */
 		rc = 1;

@@ -8,7 +8,13 @@
 #include <spfc/buf.h>
 #include <spfc/cares.h>
 
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Bytes read from a client or the MTA at a time. */
 #define FE_READ_CHUNK 16384
@@ -79,4 +85,55 @@ int fe_make_resolver(const char *prog, const char *dns, const char *zonefile,
 	}
 	spfc_buf_free(&err);
 	return ret;
+}
+
+/* Descriptors above Max_Clients the loop may watch besides the clients
+ * (the listener, the resolver's sockets, the log, signals). */
+#define WATCH_SPARE 256
+
+static void on_reserve(uv_poll_t *h, int status, int events)
+{
+	(void)h, (void)status, (void)events;
+}
+
+static void free_handle(uv_handle_t *h) { free(h); }
+
+/* Make libuv's table of watched descriptors large enough for every
+ * descriptor the server can hold (Max_Clients clients and the rest, at
+ * most RLIMIT_NOFILE), now, while memory is there: libuv grows it when a
+ * higher descriptor is first watched and aborts when that allocation
+ * fails, so a connection accepted when memory is short would end the
+ * process instead of being closed.  Watching a descriptor of that number
+ * (a socket, which epoll takes) and stopping before the loop runs sizes
+ * the table; libuv never shrinks it.  Best effort: a failure here only
+ * leaves the table to grow later. */
+void fe_reserve_watchers(uv_loop_t *loop, size_t max_clients)
+{
+	struct rlimit rl;
+	uv_poll_t *h;
+	int sv[2], fd;
+	size_t want = max_clients + WATCH_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    want > rl.rlim_cur)
+		want = (size_t)rl.rlim_cur;
+	if (want < 2 || want > (size_t)INT_MAX)
+		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return;
+	fd = fcntl(sv[0], F_DUPFD_CLOEXEC, (int)want - 1);
+	close(sv[0]);
+	h = fd >= 0 ? malloc(sizeof *h) : NULL;
+	if (h && uv_poll_init(loop, h, fd) == 0) {
+		if (uv_poll_start(h, UV_READABLE, on_reserve) == 0)
+			uv_poll_stop(h);
+		/* closed before fd is: libuv forgets the number first (this
+		 * may run inside a callback, so no uv_run here) */
+		uv_close((uv_handle_t *)h, free_handle);
+	} else {
+		free(h);
+	}
+	if (fd >= 0)
+		close(fd);
+	close(sv[1]);
 }

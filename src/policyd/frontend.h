@@ -26,6 +26,12 @@ void fe_log_problems(const struct config *cfg, const char *path);
 int fe_make_resolver(const char *prog, const char *dns, const char *zonefile,
 		     spfc_zone **zone, spfc_resolver **res);
 
+/* Size libuv's table of watched descriptors for max_clients clients and
+ * the rest, at most RLIMIT_NOFILE, now, while memory is there: libuv
+ * aborts when growing it fails, so a connection taken when memory is
+ * short would end the process instead of being closed.  Best effort. */
+void fe_reserve_watchers(uv_loop_t *loop, size_t max_clients);
+
 /* libuv's alloc callback for every read: one static chunk, which each read
  * callback consumes before the loop reads again (one thread). */
 void fe_read_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);

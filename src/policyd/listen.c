@@ -26,12 +26,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -580,61 +578,10 @@ static void on_stats_timer(uv_timer_t *t)
 
 /* The settings a running server takes from its configuration (their
  * defaults and ranges, all at least 1, are the configuration's). */
-/* Descriptors above Max_Clients the loop may watch besides the clients
- * (the listener, the resolver's sockets, the log, signals). */
-#define WATCH_SPARE 256
-
-static void on_reserve(uv_poll_t *h, int status, int events)
-{
-	(void)h, (void)status, (void)events;
-}
-
-static void free_handle(uv_handle_t *h) { free(h); }
-
-/* Make libuv's table of watched descriptors large enough for every
- * descriptor the server can hold (Max_Clients clients and the rest, at
- * most RLIMIT_NOFILE), now, while memory is there: libuv grows it when a
- * higher descriptor is first watched and aborts when that allocation
- * fails, so a connection accepted when memory is short would end the
- * process instead of being closed.  Watching a descriptor of that number
- * (a socket, which epoll takes) and stopping before the loop runs sizes
- * the table; libuv never shrinks it.  Best effort: a failure here only
- * leaves the table to grow later. */
-static void reserve_watchers(uv_loop_t *loop, size_t max_clients)
-{
-	struct rlimit rl;
-	uv_poll_t *h;
-	int sv[2], fd;
-	size_t want = max_clients + WATCH_SPARE;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    want > rl.rlim_cur)
-		want = (size_t)rl.rlim_cur;
-	if (want < 2 || want > (size_t)INT_MAX)
-		return;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return;
-	fd = fcntl(sv[0], F_DUPFD_CLOEXEC, (int)want - 1);
-	close(sv[0]);
-	h = fd >= 0 ? malloc(sizeof *h) : NULL;
-	if (h && uv_poll_init(loop, h, fd) == 0) {
-		if (uv_poll_start(h, UV_READABLE, on_reserve) == 0)
-			uv_poll_stop(h);
-		/* closed before fd is: libuv forgets the number first (this
-		 * may run inside a callback, so no uv_run here) */
-		uv_close((uv_handle_t *)h, free_handle);
-	} else {
-		free(h);
-	}
-	if (fd >= 0)
-		close(fd);
-	close(sv[1]);
-}
-
 static void apply_settings(struct server *s, const struct config *cfg)
 {
 	if ((size_t)cfg->max_clients > s->max_clients)
-		reserve_watchers(s->loop, (size_t)cfg->max_clients);
+		fe_reserve_watchers(s->loop, (size_t)cfg->max_clients);
 	s->max_clients = (size_t)cfg->max_clients;
 	s->idle_ms = (uint64_t)cfg->idle_timeout * 1000;
 	s->request_ms = (uint64_t)cfg->request_timeout * 1000;
